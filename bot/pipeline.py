@@ -1,0 +1,112 @@
+"""answer(question, history) -> Answer, or a stream of events: language, retrieval, generation, checks."""
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator, Sequence
+
+from bot.cite import check_answer
+from bot.config import Settings
+from bot.embed import Embedder
+from bot.errors import InputError
+from bot.generate import Generator
+from bot.lang import detect_language
+from bot.prompts import NOT_COVERED, NOT_FOUND, build_messages, error_message
+from bot.retrieve import Retriever
+from bot.types import (Answer, Citation, Done, Event, Language, Passage, Retrieved, Status, Timings,
+                       Token, Turn)
+
+
+class Pipeline:
+    """Holds the loaded models; every question goes through `stream` (or `answer`, which drains it)."""
+
+    def __init__(self, settings: Settings, embedder: Embedder, retriever: Retriever, generator: Generator):
+        self.settings = settings
+        self.embedder = embedder
+        self.retriever = retriever
+        self.generator = generator
+
+    def validate(self, question: str, language: Language) -> str:
+        question = question.strip()
+        if not question:
+            raise InputError(error_message("empty", language))
+        if len(question) > self.settings.max_question_chars:
+            raise InputError(error_message("too_long", language, n=len(question),
+                                           max=self.settings.max_question_chars))
+        return question
+
+    def answer(self, question: str, history: Sequence[Turn] = ()) -> Answer:
+        for event in self.stream(question, history):
+            if isinstance(event, Done):
+                return event.answer
+        raise AssertionError("stream ended without an answer")
+
+    def stream(self, question: str, history: Sequence[Turn] = ()) -> Iterator[Event]:
+        start = time.perf_counter()
+        elapsed = lambda: (time.perf_counter() - start) * 1000  # noqa: E731
+        previous_user = next((t.content for t in reversed(history) if t.role == "user"), None)
+        previous_lang = detect_language(previous_user) if previous_user else None
+        language = detect_language(question, previous=previous_lang)
+        question = self.validate(question, language)
+        timings = Timings()
+
+        yield Status("retrieving")
+        # A follow-up ("Et en 2030 ?") is searched together with the question it follows.
+        query = f"{previous_user}\n{question}" if previous_user else question
+        passages = tuple(self.retriever.search(query, self.settings.top_k))
+        timings.retrieve_ms = elapsed()
+        yield Retrieved(passages)
+
+        def finish(text: str, abstained: bool, citations=(), dropped=0, unsupported=()) -> Done:
+            timings.total_ms = elapsed()
+            return Done(Answer(question, language, text, abstained, tuple(citations), passages, timings,
+                               self.generator.name, dropped, tuple(unsupported)))
+
+        if not passages or max(p.similarity for p in passages) < self.settings.min_similarity:
+            yield finish(NOT_COVERED[language], True)
+            return
+
+        yield Status("writing")
+        messages = build_messages(question, language, list(passages), list(history))
+        raw = ""
+        shown = 0
+        for piece in self.generator.stream(messages, self.settings.max_answer_tokens):
+            if not raw:
+                timings.first_token_ms = elapsed()
+            raw += piece
+            head = raw.lstrip()
+            if head.startswith(NOT_FOUND):
+                break
+            if len(head) < len(NOT_FOUND) and NOT_FOUND.startswith(head):
+                continue  # could still become the refusal marker: hold it back
+            yield Token(raw[shown:])
+            shown = len(raw)
+
+        body = raw.replace(NOT_FOUND, "").strip()
+        checked = check_answer(body, passages, self._similarity(passages)) if body else None
+        if checked is None or not checked.cited:
+            unsupported = checked.unsupported_figures if checked else ()
+            yield finish(NOT_COVERED[language], True, dropped=checked.dropped_markers if checked else 0,
+                         unsupported=unsupported)
+            return
+        citations = [Citation(n, passages[n - 1].chunk) for n in sorted(checked.cited)]
+        yield finish(checked.text, False, citations, checked.dropped_markers, checked.unsupported_figures)
+
+    def _similarity(self, passages: Sequence[Passage]):
+        vectors = self.retriever.vectors([p.chunk for p in passages])
+
+        def similarity(sentences: list[str]) -> list[list[float]]:
+            return (self.embedder.embed_queries(sentences) @ vectors.T).tolist()
+
+        return similarity
+
+
+def history_from(items: Sequence[dict]) -> list[Turn]:
+    """Turns from JSON-like [{"role": ..., "content": ...}]; anything else is an input error."""
+    turns = []
+    for item in items:
+        if not isinstance(item, dict) or item.get("role") not in ("user", "assistant") \
+                or not isinstance(item.get("content"), str):
+            raise InputError('history must be a list of {"role": "user"|"assistant", "content": str}.')
+        turns.append(Turn(item["role"], item["content"]))
+    return turns
+

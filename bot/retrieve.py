@@ -1,0 +1,78 @@
+"""Question -> ranked Passages: dense (FAISS) and BM25, fused by reciprocal rank."""
+from __future__ import annotations
+
+import bm25s
+import numpy as np
+import Stemmer
+from bm25s.stopwords import STOPWORDS_EN, STOPWORDS_FRENCH
+
+from bot.embed import Embedder
+from bot.index import Index
+from bot.normalize import fold
+from bot.types import Chunk, Passage
+
+_STOPWORDS = sorted({fold(w) for w in STOPWORDS_FRENCH + STOPWORDS_EN} | {"ia", "ai", "chine", "china", "sante"})
+
+
+class Retriever:
+    """Ranks every chunk of the index for a query; `mode` is hybrid, dense or bm25."""
+
+    def __init__(self, index: Index, embedder: Embedder, mode: str = "hybrid", rrf_k: int = 60):
+        self.index = index
+        self.embedder = embedder
+        self.mode = mode
+        self.rrf_k = rrf_k
+        self._row = {c.id: i for i, c in enumerate(index.chunks)}
+        self._stemmer = Stemmer.Stemmer("french")
+        self._bm25 = bm25s.BM25()
+        self._bm25.index(self._tokens([c.embed_text for c in index.chunks]), show_progress=False)
+
+    def _tokens(self, texts: list[str]) -> bm25s.tokenization.Tokenized | list[list[str]]:
+        return bm25s.tokenize([fold(t) for t in texts], stopwords=_STOPWORDS, stemmer=self._stemmer,
+                              show_progress=False, return_ids=False)
+
+    def similarities(self, query: str) -> np.ndarray:
+        """Cosine of the query with every chunk, in chunk order."""
+        vector = self.embedder.embed_queries([query])
+        n = len(self.index.chunks)
+        scores, ids = self.index.vectors.search(vector, n)
+        out = np.zeros(n, dtype=np.float32)
+        out[ids[0]] = scores[0]
+        return out
+
+    def vectors(self, chunks: list[Chunk]) -> np.ndarray:
+        """The stored embeddings of these chunks, one row each."""
+        return np.stack([self.index.vectors.reconstruct(self._row[c.id]) for c in chunks])
+
+    def bm25_scores(self, query: str) -> np.ndarray:
+        tokens = self._tokens([query])[0]
+        known = [t for t in tokens if t in self._bm25.vocab_dict]
+        if not known:
+            return np.zeros(len(self.index.chunks), dtype=np.float32)
+        return np.asarray(self._bm25.get_scores(known), dtype=np.float32)
+
+    def search(self, query: str, k: int) -> list[Passage]:
+        dense = self.similarities(query)
+        ranked = self.rank(dense, self.bm25_scores(query) if self.mode != "dense" else None)
+        chunks: tuple[Chunk, ...] = self.index.chunks
+        return [
+            Passage(chunks[i], rank, score, float(dense[i]))
+            for rank, (i, score) in enumerate(ranked[:k], 1)
+        ]
+
+    def rank(self, dense: np.ndarray, lexical: np.ndarray | None) -> list[tuple[int, float]]:
+        if self.mode == "dense" or lexical is None:
+            order = np.argsort(-dense, kind="stable")
+            return [(int(i), float(dense[i])) for i in order]
+        if self.mode == "bm25":
+            order = np.argsort(-lexical, kind="stable")
+            return [(int(i), float(lexical[i])) for i in order]
+        fused = np.zeros_like(dense)
+        for scores, weight in ((dense, 1.0), (lexical, 1.0)):
+            order = np.argsort(-scores, kind="stable")
+            ranks = np.empty_like(order)
+            ranks[order] = np.arange(1, len(order) + 1)
+            contributes = scores > 0  # a chunk with no shared word gets nothing from BM25
+            fused += np.where(contributes, weight / (self.rrf_k + ranks), 0.0)
+        order = np.argsort(-fused, kind="stable")
+        return [(int(i), float(fused[i])) for i in order]

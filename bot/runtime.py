@@ -1,0 +1,34 @@
+"""Build the real pipeline from settings: verify models, load them once, load (or rebuild) the index."""
+from __future__ import annotations
+
+from bot.config import Settings
+from bot.embed import SentenceTransformerEmbedder
+from bot.generate import LlamaGenerator
+from bot.index import load_or_build
+from bot.models import EMBEDDER, GENERATORS, check_model
+from bot.pipeline import Pipeline
+from bot.retrieve import Retriever
+
+
+def embedder_id() -> str:
+    return f"{EMBEDDER.key}@{EMBEDDER.weights_sha256[:12]}"
+
+
+def load_embedder(settings: Settings) -> SentenceTransformerEmbedder:
+    folder = check_model(EMBEDDER, settings.cache_dir)
+    return SentenceTransformerEmbedder(folder, embedder_id(), bf16=settings.embed_bf16, threads=settings.threads)
+
+
+def load_generator(settings: Settings) -> LlamaGenerator:
+    spec = GENERATORS[settings.generator]
+    path = check_model(spec, settings.cache_dir)
+    return LlamaGenerator(path, spec.label, settings.threads, settings.context_tokens)
+
+
+def load_pipeline(settings: Settings, embedder=None, generator=None) -> Pipeline:
+    """Models may be passed in to share them between pipelines (evaluation ablations)."""
+    embedder = embedder or load_embedder(settings)
+    generator = generator or load_generator(settings)
+    index = load_or_build(settings, embedder)
+    retriever = Retriever(index, embedder, settings.retrieval, settings.rrf_k)
+    return Pipeline(settings, embedder, retriever, generator)
