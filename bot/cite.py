@@ -11,7 +11,7 @@ from bot.types import Passage
 _GROUP = re.compile(r"([ \t]*)\[\s*(\d+(?:\s*(?:[,;]|-|–|and|et)\s*\d+)*)\s*\]")
 _MARKER = re.compile(r"\[(\d+)\]")
 _AFTER_STOP = re.compile(r"([.!?])((?:[ \t]*\[\d+\])+)")  # 'X. [1]' -> 'X [1].' 
-_SENTENCE = re.compile(r"(?<=[.!?;])\s+(?=\S)|\n+")
+_SENTENCE = re.compile(r"(?<=[.!?;])\s+(?=\S)")
 _LIST_NUMBER = re.compile(r"^\s*(?:\d{1,2}[.)]|[-*•])\s+")
 
 # A sentence with no figure in common with any passage is attributed by meaning alone only above this.
@@ -56,11 +56,15 @@ def normalize_markers(text: str, n_passages: int) -> tuple[str, int]:
 def split_answer(text: str) -> list[str]:
     """Sentences and list lines; markers written after the full stop stay with their sentence."""
     merged: list[str] = []
-    for part in (p.strip() for p in _SENTENCE.split(text)):
-        if merged and part and not _MARKER.sub("", part).strip():
-            merged[-1] += " " + part
-        elif part:
-            merged.append(part)
+    for line in text.splitlines():
+        prefix = _LIST_NUMBER.match(line)
+        head = prefix.group(0) if prefix else ""
+        parts = [p.strip() for p in _SENTENCE.split(line[len(head):])]
+        for k, part in enumerate(p for p in parts if p):
+            if merged and k and not _MARKER.sub("", part).strip():
+                merged[-1] += " " + part
+            else:
+                merged.append((head.strip() + " " + part).strip() if k == 0 and head else part)
     return merged
 
 

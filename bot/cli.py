@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 from typing import TextIO
 
 from bot.config import Settings, load_settings
@@ -115,6 +116,51 @@ def cmd_ask(settings: Settings, args) -> int:
     return _interactive(pipeline, sys.stdout)
 
 
+def cmd_eval(settings: Settings, args) -> int:
+    from pathlib import Path
+
+    from bot import evaluate as ev
+    from bot.metrics import load_gold
+    from bot.runtime import load_pipeline
+
+    gold = Path(args.gold)
+    items = load_gold(gold)[: args.limit or None]
+    pipeline = load_pipeline(settings)
+    groups, results = ev.evaluate(pipeline, items, progress=not args.quiet)
+    baseline = json.loads(ev.BASELINE.read_text()) if ev.BASELINE.is_file() else None
+    failures = ev.gate(groups["all"], baseline) if baseline else []
+    out_dir = Path(args.out)
+    ev.write_outputs(out_dir, groups, results,
+                     ev.report_markdown(groups, results, pipeline.generator.name, gold, baseline, failures))
+    if args.update_baseline:
+        ev.write_baseline(groups["all"], pipeline.generator.name)
+        print(f"Baseline written to {ev.BASELINE}.", file=sys.stderr)
+        failures = []
+    if args.json:
+        print(json.dumps({"summary": groups, "gate_failures": failures}, indent=1))
+    else:
+        cols = ["n", "accuracy", "recall@5", "mrr", "citation_precision", "language_match",
+                "abstention_recall", "false_refusal_rate", "unsupported_figures", "total_ms_p50"]
+        print(f"{'group':22}" + "".join(f"{c[:12]:>13}" for c in cols))
+        for name, summary in groups.items():
+            print(f"{name:22}" + "".join(f"{ev._fmt(summary.get(c)):>13}" for c in cols))
+        print(f"\nReport: {out_dir / 'report.md'}")
+        for failure in failures:
+            print(f"REGRESSION: {failure}")
+    return 1 if failures else 0
+
+
+def cmd_serve(settings: Settings, args) -> int:
+    from bot.app import build_app, launch
+    from bot.runtime import load_pipeline
+
+    settings = settings.with_(host=args.host or settings.host, port=args.port or settings.port)
+    demo = build_app(settings, lambda: load_pipeline(settings))
+    print(f"Serving on http://{settings.host}:{settings.port}", file=sys.stderr, flush=True)
+    launch(demo, settings)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -128,6 +174,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("question", nargs="*")
     p.add_argument("--jsonl", action="store_true", help="one question (or JSON object) per line in, one JSON out")
     p.set_defaults(func=cmd_ask)
+    p = sub.add_parser("serve", help="start the chat UI (Gradio)")
+    p.add_argument("--host", default="")
+    p.add_argument("--port", type=int, default=0)
+    p.set_defaults(func=cmd_serve)
+    p = sub.add_parser("eval", help="run the gold questions and report accuracy, citations, latency")
+    p.add_argument("--gold", default=str(Path(__file__).resolve().parent.parent / "eval" / "gold.jsonl"))
+    p.add_argument("--out", default=str(Path(__file__).resolve().parent.parent / "eval"))
+    p.add_argument("--json", action="store_true", help="print the metrics as JSON")
+    p.add_argument("--limit", type=int, default=0, help="only the first N questions")
+    p.add_argument("--quiet", action="store_true")
+    p.add_argument("--update-baseline", action="store_true", help="write eval/baseline.json from this run")
+    p.set_defaults(func=cmd_eval)
     return parser
 
 

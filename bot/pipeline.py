@@ -8,9 +8,10 @@ from bot.cite import check_answer
 from bot.config import Settings
 from bot.embed import Embedder
 from bot.errors import InputError
+from bot.followup import is_follow_up
 from bot.generate import Generator
 from bot.lang import detect_language
-from bot.prompts import NOT_COVERED, NOT_FOUND, build_messages, error_message
+from bot.prompts import NOT_COVERED, NOT_FOUND, build_messages, error_message, translation_messages
 from bot.retrieve import Retriever
 from bot.types import (Answer, Citation, Done, Event, Language, Passage, Retrieved, Status, Timings,
                        Token, Turn)
@@ -43,16 +44,15 @@ class Pipeline:
     def stream(self, question: str, history: Sequence[Turn] = ()) -> Iterator[Event]:
         start = time.perf_counter()
         elapsed = lambda: (time.perf_counter() - start) * 1000  # noqa: E731
-        previous_user = next((t.content for t in reversed(history) if t.role == "user"), None)
+        previous_user = _previous_question(history)
         previous_lang = detect_language(previous_user) if previous_user else None
         language = detect_language(question, previous=previous_lang)
         question = self.validate(question, language)
         timings = Timings()
 
         yield Status("retrieving")
-        # A follow-up ("Et en 2030 ?") is searched together with the question it follows.
-        query = f"{previous_user}\n{question}" if previous_user else question
-        passages = tuple(self.retriever.search(query, self.settings.top_k))
+        history = list(history) if is_follow_up(question) else []
+        passages = tuple(self.retriever.search(retrieval_queries(question, history), self.settings.top_k))
         timings.retrieve_ms = elapsed()
         yield Retrieved(passages)
 
@@ -91,6 +91,14 @@ class Pipeline:
         citations = [Citation(n, passages[n - 1].chunk) for n in sorted(checked.cited)]
         yield finish(checked.text, False, citations, checked.dropped_markers, checked.unsupported_figures)
 
+    def translate(self, text: str, language: Language) -> str:
+        """A cited passage in the reader's language, on demand (the passages stay the evidence)."""
+        return "".join(self.generator.stream(translation_messages(text, language), 2 * len(text) // 3 + 50)).strip()
+
+    def sentence_scores(self, claim: str, sentences: list[str]) -> list[float]:
+        """Similarity of an answer sentence to each sentence of a passage (for highlighting)."""
+        return (self.embedder.embed_queries([claim]) @ self.embedder.embed_documents(sentences).T)[0].tolist()
+
     def _similarity(self, passages: Sequence[Passage]):
         vectors = self.retriever.vectors([p.chunk for p in passages])
 
@@ -98,6 +106,16 @@ class Pipeline:
             return (self.embedder.embed_queries(sentences) @ vectors.T).tolist()
 
         return similarity
+
+
+def _previous_question(history: Sequence[Turn]) -> str | None:
+    return next((t.content for t in reversed(history) if t.role == "user"), None)
+
+
+def retrieval_queries(question: str, history: Sequence[Turn]) -> list[str]:
+    """A follow-up ("Et en 2030 ?") is searched with the question it follows, then alone."""
+    previous = _previous_question(history) if is_follow_up(question) else None
+    return [f"{previous}\n{question}", question] if previous else [question]
 
 
 def history_from(items: Sequence[dict]) -> list[Turn]:

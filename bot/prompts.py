@@ -18,6 +18,8 @@ SYSTEM = (
 
 LANGUAGE_NAME = {"fr": "French", "en": "English"}
 
+TRANSLATE = "Translate this passage from a French report into {language}. Reply with the translation only."
+
 ANSWER_IN = {
     "fr": "Answer in French (réponds en français), citing passages like [1].",
     "en": "Answer in English, citing passages like [1].",
@@ -42,10 +44,37 @@ ERRORS = {
 
 UI = {
     "title": {"fr": "IA en santé en Chine — questions au rapport", "en": "AI in healthcare in China — ask the report"},
+    "intro": {
+        "fr": "Posez une question en français ou en anglais. Chaque réponse vient du rapport seul et cite "
+              "ses passages ; si le rapport ne dit rien, la réponse le dit.",
+        "en": "Ask in French or English. Every answer comes from the report alone and cites its passages; "
+              "when the report says nothing, the answer says so.",
+    },
+    "question": {"fr": "Votre question", "en": "Your question"},
+    "placeholder": {"fr": "Ex. : Quelles sont les principales barrières à l'entrée ?",
+                    "en": "E.g. What are the main barriers to entry?"},
+    "send": {"fr": "Envoyer", "en": "Send"},
+    "stop": {"fr": "Arrêter", "en": "Stop"},
+    "stopped": {"fr": "Arrêté.", "en": "Stopped."},
+    "export": {"fr": "Exporter la conversation (Markdown)", "en": "Export the conversation (Markdown)"},
+    "translate": {"fr": "Traduire les sources", "en": "Translate the sources"},
+    "comment": {"fr": "Commentaire (facultatif, envoyé avec le pouce levé ou baissé)", "en": "Comment (optional, sent with thumbs up or down)"},
     "searching": {"fr": "Recherche dans le rapport…", "en": "Searching the report…"},
     "writing": {"fr": "Rédaction de la réponse…", "en": "Writing the answer…"},
+    "done": {"fr": "Réponse en {seconds}.", "en": "Answered in {seconds}."},
     "sources": {"fr": "Sources", "en": "Sources"},
+    "thanks": {"fr": "Merci, votre avis est enregistré.", "en": "Thank you, your feedback is saved."},
+    "nothing_to_rate": {"fr": "Rien à évaluer.", "en": "Nothing to rate."},
+    "internal_error": {"fr": "Une erreur interne est survenue ; réessayez.",
+                       "en": "An internal error occurred; please try again."},
 }
+
+EXAMPLES = [
+    "Quelle est la taille prévue du marché de l'IA en santé en Chine en 2030 ?",
+    "Quelles sont les options pour entrer sur le marché chinois ?",
+    "What are the main barriers to entry for foreign companies?",
+    "Which fast-track zones can foreign firms use to launch AI medical devices?",
+]
 
 
 def format_passage(n: int, passage: Passage) -> str:
@@ -64,6 +93,11 @@ def build_messages(question: str, language: Language, passages: list[Passage],
         "content": f"Passages:\n{body}\n\nQuestion: {question}\n{ANSWER_IN[language]}",
     })
     return messages
+
+
+def translation_messages(text: str, language: Language) -> list[dict[str, str]]:
+    return [{"role": "system", "content": TRANSLATE.format(language=LANGUAGE_NAME[language])},
+            {"role": "user", "content": text}]
 
 
 def error_message(key: str, language: Language, **values) -> str:

@@ -51,14 +51,25 @@ class Retriever:
             return np.zeros(len(self.index.chunks), dtype=np.float32)
         return np.asarray(self._bm25.get_scores(known), dtype=np.float32)
 
-    def search(self, query: str, k: int) -> list[Passage]:
-        dense = self.similarities(query)
-        ranked = self.rank(dense, self.bm25_scores(query) if self.mode != "dense" else None)
+    def search(self, query: str | list[str], k: int) -> list[Passage]:
+        """Top-k passages. Several queries (a follow-up with its context, then alone) take turns:
+        each query's best passages are interleaved, so neither reading of the question is lost."""
+        queries = [query] if isinstance(query, str) else query
+        rankings, best = [], np.full(len(self.index.chunks), -1.0, dtype=np.float32)
+        for q in queries:
+            dense = self.similarities(q)
+            best = np.maximum(best, dense)
+            rankings.append(self.rank(dense, self.bm25_scores(q) if self.mode != "dense" else None))
+        chosen: dict[int, float] = {}
+        for position in range(len(self.index.chunks)):
+            for ranking in rankings:
+                i, score = ranking[position]
+                chosen.setdefault(i, score)
+            if len(chosen) >= k:
+                break
         chunks: tuple[Chunk, ...] = self.index.chunks
-        return [
-            Passage(chunks[i], rank, score, float(dense[i]))
-            for rank, (i, score) in enumerate(ranked[:k], 1)
-        ]
+        return [Passage(chunks[i], rank, score, float(best[i]))
+                for rank, (i, score) in enumerate(list(chosen.items())[:k], 1)]
 
     def rank(self, dense: np.ndarray, lexical: np.ndarray | None) -> list[tuple[int, float]]:
         if self.mode == "dense" or lexical is None:

@@ -1,0 +1,169 @@
+"""Run the real pipeline on a gold file; write report.md, results.json and a chart; gate on a baseline."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from dataclasses import asdict
+from pathlib import Path
+
+from bot.lang import detect_language
+from bot.metrics import GoldItem, ItemResult, breakdown, score_item
+from bot.pipeline import Pipeline, retrieval_queries
+
+EVAL_DIR = Path(__file__).resolve().parent.parent / "eval"
+BASELINE = EVAL_DIR / "baseline.json"
+
+# Headline metrics the gate watches: (name, higher is better, tolerance below baseline, absolute floor)
+GATE = (
+    ("accuracy", True, 0.04, 0.70),
+    ("abstention_recall", True, 0.10, 0.60),
+    ("citation_precision", True, 0.04, 0.80),
+    ("recall@5", True, 0.03, 0.90),
+    ("language_match", True, 0.02, 0.95),
+)
+# Figures found in no cited passage: the target is zero; the gate allows no more than the baseline.
+TARGETS = {"accuracy": 0.90, "recall@5": 0.95, "citation_precision": 0.95, "language_match": 0.98,
+           "abstention_recall": 1.0, "false_refusal_rate": 0.05, "unsupported_figures": 0}
+
+
+def run_items(pipeline: Pipeline, items: list[GoldItem], progress: bool = True) -> list[ItemResult]:
+    results = []
+    for i, item in enumerate(items, 1):
+        answer = pipeline.answer(item.question, item.history)
+        ranked = [p.chunk for p in pipeline.retriever.search(retrieval_queries(item.question, item.history), 10)]
+        result = score_item(item, answer, ranked, detect_language(answer.text, default=answer.language))
+        results.append(result)
+        if progress:
+            mark = "ok " if result.correct else "BAD"
+            print(f"[{i}/{len(items)}] {mark} {item.id} {answer.timings.total_ms / 1000:.1f}s "
+                  f"{answer.text[:90]!r}", file=sys.stderr, flush=True)
+    return results
+
+
+def retrieval_only(pipeline: Pipeline, items: list[GoldItem]) -> dict:
+    """Recall@k and MRR without generating: enough to compare retrieval settings quickly."""
+    from bot.metrics import evidence_rank
+
+    ranks = [evidence_rank([p.chunk for p in pipeline.retriever.search(
+        retrieval_queries(i.question, i.history), 10)], i.evidence) for i in items if i.answerable]
+    out = {f"recall@{k}": round(sum(r is not None and r <= k for r in ranks) / len(ranks), 4) for k in (1, 3, 5, 10)}
+    out["mrr"] = round(sum(1 / r for r in ranks if r) / len(ranks), 4)
+    return out
+
+
+def git_commit() -> str:
+    try:
+        return subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
+                              cwd=EVAL_DIR.parent, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+
+
+def gate(summary: dict, baseline: dict) -> list[str]:
+    """The regressions: metrics more than their tolerance below baseline, or under their floor."""
+    failures = []
+    base = baseline["metrics"]
+    for name, _, tolerance, floor in GATE:
+        value = summary.get(name)
+        if value is None:
+            continue
+        if name in base and base[name] is not None and value < base[name] - tolerance:
+            failures.append(f"{name} {value:.3f} is more than {tolerance} below the baseline {base[name]:.3f}")
+        if value < floor:
+            failures.append(f"{name} {value:.3f} is under the floor {floor}")
+    if summary["unsupported_figures"] > base.get("unsupported_figures", 0):
+        failures.append(f"unsupported_figures {summary['unsupported_figures']} > baseline "
+                        f"{base.get('unsupported_figures', 0)}")
+    return failures
+
+
+def write_baseline(summary: dict, model: str, path: Path = BASELINE) -> None:
+    keep = [name for name, *_ in GATE] + ["unsupported_figures", "false_refusal_rate"]
+    record = {"commit": git_commit(), "model": model, "written_at": time.strftime("%Y-%m-%d"),
+              "metrics": {k: summary[k] for k in keep}}
+    path.write_text(json.dumps(record, indent=2) + "\n")
+
+
+def _fmt(value) -> str:
+    if value is None:
+        return "–"
+    return f"{value:.3f}" if isinstance(value, float) else str(value)
+
+
+def chart(groups: dict[str, dict], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    names = [g for g in groups if g != "all"]
+    metrics = ["accuracy", "recall@5", "citation_precision", "language_match"]
+    fig, ax = plt.subplots(figsize=(10, 4.5))
+    width = 0.8 / len(metrics)
+    for m_i, metric in enumerate(metrics):
+        values = [groups[g].get(metric) or 0 for g in names]
+        ax.bar([x + m_i * width for x in range(len(names))], values, width, label=metric)
+    ax.set_xticks([x + 0.4 - width / 2 for x in range(len(names))], names, rotation=30, ha="right")
+    ax.set_ylim(0, 1.05)
+    ax.axhline(0.9, color="grey", linestyle="--", linewidth=0.8)
+    ax.legend(loc="lower left", fontsize=8)
+    ax.set_title("Evaluation by language and kind")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def report_markdown(groups: dict[str, dict], results: list[ItemResult], model: str, gold: Path,
+                    baseline: dict | None, failures: list[str], ablations: str = "") -> str:
+    overall = groups["all"]
+    cols = ["n", "accuracy", "recall@1", "recall@5", "mrr", "citation_validity", "citation_precision",
+            "language_match", "abstention_recall", "false_refusal_rate", "unsupported_figures",
+            "first_token_ms_p50", "total_ms_p50", "total_ms_p95"]
+    lines = [
+        "# Evaluation report", "",
+        f"Gold file `{gold.name}`, {overall['n']} questions; generator {model}; commit {git_commit()}; "
+        f"{time.strftime('%Y-%m-%d %H:%M')}. Produced by `python -m bot eval`.", "",
+        "## Targets", "", "| metric | target | measured | met |", "|---|---|---|---|",
+    ]
+    for name, target in TARGETS.items():
+        value = overall.get(name)
+        lower_better = name in ("false_refusal_rate", "unsupported_figures")
+        met = value is not None and (value <= target if lower_better else value >= target)
+        lines.append(f"| {name} | {target} | {_fmt(value)} | {'yes' if met else 'no'} |")
+    for lang in ("fr", "en"):
+        value = groups.get(f"lang={lang}", {}).get("accuracy")
+        lines.append(f"| accuracy ({lang}) | 0.9 | {_fmt(value)} | {'yes' if value and value >= 0.9 else 'no'} |")
+    lines += ["", "## By language and kind", "", "| group | " + " | ".join(cols) + " |",
+              "|---" * (len(cols) + 1) + "|"]
+    for name, summary in groups.items():
+        lines.append(f"| {name} | " + " | ".join(_fmt(summary.get(c)) for c in cols) + " |")
+    lines += ["", "![chart](report.png)", ""]
+    if baseline:
+        lines += ["## Regression gate", "",
+                  f"Baseline from commit {baseline.get('commit')} ({baseline.get('model')}, "
+                  f"{baseline.get('written_at')}).", ""]
+        lines += [f"- FAIL: {f}" for f in failures] or ["- pass"]
+        lines.append("")
+    wrong = [r for r in results if not r.correct or r.unsupported]
+    lines += ["## Items answered wrongly", "", "| id | kind | question | answer |", "|---|---|---|---|"]
+    for r in wrong:
+        answer = r.answer.replace("\n", " ").replace("|", "/")[:220]
+        lines.append(f"| {r.id} | {r.kind} | {r.question.replace('|', '/')} | {answer} |")
+    if ablations:
+        lines += ["", ablations]
+    return "\n".join(lines) + "\n"
+
+
+def write_outputs(out_dir: Path, groups: dict, results: list[ItemResult], markdown: str) -> None:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / "results.json").write_text(json.dumps(
+        {"summary": groups, "items": [asdict(r) for r in results]}, ensure_ascii=False, indent=1) + "\n")
+    chart(groups, out_dir / "report.png")
+    (out_dir / "report.md").write_text(markdown)
+
+
+def evaluate(pipeline: Pipeline, items: list[GoldItem], progress: bool = True) -> tuple[dict, list[ItemResult]]:
+    results = run_items(pipeline, items, progress)
+    return breakdown(results), results

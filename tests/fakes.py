@@ -1,0 +1,45 @@
+"""Honest stand-ins for the models in fast unit tests: same interfaces, deterministic behaviour."""
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+
+import numpy as np
+
+from bot.normalize import fold
+
+
+class HashEmbedder:
+    """Bag-of-words vectors from hash-seeded word directions: texts sharing words are similar."""
+
+    id = "hash-embedder@test"
+    dim = 64
+
+    def _vector(self, text: str) -> np.ndarray:
+        total = np.zeros(self.dim, dtype=np.float32)
+        for word in fold(text).split():
+            seed = int.from_bytes(hashlib.sha256(word.strip(".,;:!?()«»\"'").encode()).digest()[:4], "little")
+            total += np.random.default_rng(seed).standard_normal(self.dim).astype(np.float32)
+        norm = np.linalg.norm(total)
+        return total / norm if norm else total
+
+    def embed_documents(self, texts: list[str]) -> np.ndarray:
+        return np.stack([self._vector(t) for t in texts]) if texts else np.zeros((0, self.dim), np.float32)
+
+    def embed_queries(self, texts: list[str]) -> np.ndarray:
+        return self.embed_documents(texts)
+
+
+class ScriptedGenerator:
+    """Streams a fixed reply word by word and records the messages it was given."""
+
+    name = "scripted"
+
+    def __init__(self, reply: str):
+        self.reply = reply
+        self.calls: list[list[dict[str, str]]] = []
+
+    def stream(self, messages: list[dict[str, str]], max_tokens: int) -> Iterator[str]:
+        self.calls.append(messages)
+        for i, word in enumerate(self.reply.split(" ")):
+            yield word if i == 0 else " " + word

@@ -1,0 +1,113 @@
+"""The real app in a real server process, driven by Debian's Chromium through Playwright."""
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from bot.config import ROOT
+
+pytestmark = [pytest.mark.browser, pytest.mark.integration]
+
+ARTIFACTS = ROOT / "tests" / "artifacts"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def app_url(tmp_path_factory):
+    feedback = tmp_path_factory.mktemp("ui") / "feedback.jsonl"
+    port = free_port()
+    env = dict(os.environ, BOT_FEEDBACK_PATH=str(feedback), BOT_PORT=str(port))
+    log = open(tmp_path_factory.mktemp("log") / "serve.log", "w")
+    server = subprocess.Popen([sys.executable, "-m", "bot", "serve"], cwd=ROOT, env=env, stdout=log, stderr=log)
+    url = f"http://127.0.0.1:{port}/"
+    deadline = time.time() + 300
+    while time.time() < deadline:
+        assert server.poll() is None, Path(log.name).read_text()[-3000:]
+        try:
+            urllib.request.urlopen(url, timeout=2)
+            break
+        except OSError:
+            time.sleep(1)
+    else:
+        server.kill()
+        pytest.fail("the app did not start within 300 s")
+    yield url, feedback
+    server.terminate()
+    server.wait(timeout=30)
+
+
+@pytest.fixture(scope="module")
+def page(app_url):
+    from playwright.sync_api import sync_playwright
+
+    executable = shutil.which("chromium")
+    assert executable, "Debian's chromium is missing: run scripts/ensure_chromium.sh"
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.goto(app_url[0])
+        page.wait_for_selector("#question textarea", timeout=60_000)
+        yield page
+        browser.close()
+
+
+def ask(page, question: str, done_word: str) -> str:
+    answers_before = page.locator("#chat [data-testid='bot']").count()
+    page.fill("#question textarea", question)
+    page.click("#send")
+    page.wait_for_function(
+        "([n, word]) => document.querySelectorAll('#chat [data-testid=\"bot\"]').length > n"
+        " && document.querySelector('#status').innerText.includes(word)",
+        arg=[answers_before, done_word], timeout=240_000)
+    return page.locator("#chat [data-testid='bot']").last.inner_text()
+
+
+def test_french_question_streams_a_cited_answer_with_its_source(page):
+    answer = ask(page, "Quelle est la taille prévue du marché de l'IA en santé en Chine en 2030 ?", "Réponse en")
+    assert "18,88" in answer and "[" in answer
+    sources = page.inner_html("#sources")
+    assert 'id="source-' in sources and "<mark>" in sources and "18,88" in page.inner_text("#sources")
+
+
+def test_english_question_gets_an_english_answer_and_the_right_passage(page):
+    page.click("#ui-lang label:has-text('English')")
+    page.wait_for_selector("#send:has-text('Send')")
+    answer = ask(page, "Which company localised its AI imaging with secure data centres in China?", "Answered in")
+    assert "Philips" in answer
+    assert "Philips a localisé" in page.inner_text("#sources")
+
+
+def test_feedback_is_appended_to_the_jsonl_file(page, app_url):
+    page.fill("#comment textarea", "précis et bien sourcé")
+    page.locator("#chat button[aria-label='Like']").last.click()
+    feedback = app_url[1]
+    deadline = time.time() + 20
+    while time.time() < deadline and not feedback.exists():
+        time.sleep(0.5)
+    record = json.loads(feedback.read_text(encoding="utf-8").splitlines()[-1])
+    assert record["rating"] == "up" and record["comment"] == "précis et bien sourcé"
+    assert "Philips" in record["answer"] and record["citations"]
+
+
+def test_script_in_a_question_is_shown_as_text(page):
+    question = "<script>window.__pwned = 1</script><img src=x onerror=\"window.__pwned = 2\"> Qui est Philips ?"
+    ask(page, question, "Answered in")
+    assert page.evaluate("window.__pwned") is None
+    assert "<script>window.__pwned = 1</script>" in page.locator("#chat [data-testid='user']").last.inner_text()
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "ui.png"), full_page=True)
+    assert (ARTIFACTS / "ui.png").stat().st_size > 10_000

@@ -1,0 +1,68 @@
+"""Citation parsing, invalid markers, attribution and the figure check."""
+from bot.cite import check_answer, normalize_markers, split_answer
+from bot.types import Chunk, Passage
+
+
+def passages(*texts):
+    return [Passage(Chunk(f"id{i}", "r.txt", "S", f"S ¶{i}", t), i, 1.0, 0.8) for i, t in enumerate(texts, 1)]
+
+
+P = passages(
+    "Le marché est passé de 1,59 milliard de dollars US en 2023 à 16,02 milliards en 2028.",
+    "Ali Health, JD Health et Ping An Good Doctor dominent la télémédecine rurale.",
+    "Le gouvernement a mandaté des normes EMR dans ses 38 000+ hôpitaux publics.",
+)
+
+
+def test_groups_ranges_and_invalid_markers():
+    text, dropped = normalize_markers("A [1, 3]. B [2-3]. C [9]. D [1 et 2].", 3)
+    assert text == "A [1][3]. B [2][3]. C. D [1][2]."
+    assert dropped == 1
+
+
+def test_marker_after_the_full_stop_joins_its_sentence():
+    text, _ = normalize_markers("Premier point. [2] Second point [1].", 3)
+    assert split_answer(text) == ["Premier point [2].", "Second point [1]."]
+
+
+def test_valid_citation_with_supported_figures_is_kept():
+    checked = check_answer("Le marché valait 1,59 milliard de dollars en 2023 [1].", P)
+    assert checked.text == "Le marché valait 1,59 milliard de dollars en 2023 [1]."
+    assert checked.cited == (1,) and checked.unsupported_figures == () and checked.attributed == 0
+
+
+def test_figure_in_number_format_of_another_language_is_supported():
+    checked = check_answer("The government mandated EMR standards in its 38,000+ public hospitals [3].", P)
+    assert checked.cited == (3,) and not checked.unsupported_figures
+
+
+def test_invented_figure_removes_the_sentence_and_is_reported():
+    checked = check_answer("Le marché valait 1,59 milliard en 2023 [1]. Il vaudra 25 milliards en 2026 [1].", P)
+    assert checked.text == "Le marché valait 1,59 milliard en 2023 [1]."
+    assert set(checked.unsupported_figures) == {"25", "2026"}
+
+
+def test_wrong_citation_is_moved_to_the_passage_holding_the_figure():
+    checked = check_answer("Il y a plus de 38 000 hôpitaux publics [1].", P)
+    assert checked.text == "Il y a plus de 38 000 hôpitaux publics [3]."
+    assert checked.cited == (3,)
+
+
+def test_uncited_sentence_is_attributed_by_figures_then_similarity():
+    checked = check_answer("The market reached 16.02 billion in 2028.", P)
+    assert checked.text == "The market reached 16.02 billion in 2028 [1]."
+    assert checked.attributed == 1
+    sims = lambda sentences: [[0.1, 0.9, 0.2] for _ in sentences]  # noqa: E731
+    checked = check_answer("Ali Health and JD Health lead rural telemedicine.", P, sims)
+    assert checked.cited == (2,)
+
+
+def test_uncited_sentence_without_evidence_stays_uncited():
+    low = lambda sentences: [[0.1, 0.2, 0.1] for _ in sentences]  # noqa: E731
+    checked = check_answer("Voici la réponse.", P, low)
+    assert checked.cited == () and checked.text == "Voici la réponse."
+
+
+def test_list_numbering_is_not_taken_for_a_figure():
+    checked = check_answer("1. Ali Health [2]\n2. JD Health [2]", P)
+    assert checked.cited == (2,) and not checked.unsupported_figures

@@ -1,0 +1,30 @@
+"""Language detection: langdetect (seeded) plus the fallbacks for short or ambiguous text."""
+import pytest
+
+from bot.lang import detect_language
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("Quelle est la taille du marché de l'IA en santé en Chine en 2030 ?", "fr"),
+    ("Quels sont les principaux obstacles réglementaires ?", "fr"),
+    ("What are the main regulatory barriers for foreign companies?", "en"),
+    ("Which companies lead telemedicine in rural China?", "en"),
+    ("How big is the market?", "en"),
+    ("Combien d'hôpitaux ?", "fr"),
+    ("Et en 2030 ?", "fr"),
+    ("And in 2030?", "en"),
+])
+def test_detects_french_and_english(text, expected):
+    assert detect_language(text) == expected
+
+
+def test_unclear_text_follows_the_conversation_then_the_default():
+    assert detect_language("2030 ?", previous="en") == "en"
+    assert detect_language("Infervision", previous="fr") == "fr"
+    assert detect_language("NMPA") == "fr"
+    assert detect_language("NMPA", default="en") == "en"
+
+
+def test_is_deterministic():
+    text = "Hainan Boao Lecheng pilot zone"
+    assert len({detect_language(text) for _ in range(20)}) == 1

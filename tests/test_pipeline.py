@@ -1,0 +1,120 @@
+"""The answering path with honest stand-ins for the models: events, checks, abstention, errors."""
+import io
+import json
+
+import pytest
+
+from bot.cli import _jsonl
+from bot.errors import InputError
+from bot.index import build_index
+from bot.pipeline import Pipeline
+from bot.prompts import NOT_COVERED, NOT_FOUND, SYSTEM
+from bot.retrieve import Retriever
+from bot.types import Done, Retrieved, Status, Token, Turn
+
+from fakes import HashEmbedder, ScriptedGenerator
+
+QUESTION = "Quelle est la valeur du marché de l'IA en santé en Chine en 2030 ?"
+
+
+def make(settings, reply, **changes):
+    settings = settings.with_(**changes)
+    embedder = HashEmbedder()
+    retriever = Retriever(build_index(settings, embedder), embedder)
+    generator = ScriptedGenerator(reply)
+    return Pipeline(settings, embedder, retriever, generator), generator
+
+
+def passage_number(pipeline, text, question=QUESTION):
+    for p in pipeline.retriever.search(question, pipeline.settings.top_k):
+        if text in p.chunk.text:
+            return p.rank
+    raise AssertionError(f"{text!r} not retrieved")
+
+
+def test_events_come_in_order_and_the_answer_is_cited(settings):
+    pipeline, generator = make(settings, "")
+    n = passage_number(pipeline, "18,88")
+    generator.reply = f"Le marché devrait atteindre 18,88 milliards de dollars US d'ici 2030 [{n}]."
+    events = list(pipeline.stream(QUESTION))
+    assert isinstance(events[0], Status) and events[0].stage == "retrieving"
+    assert isinstance(events[1], Retrieved) and len(events[1].passages) == settings.top_k
+    assert any(isinstance(e, Token) for e in events)
+    answer = events[-1].answer
+    assert isinstance(events[-1], Done) and not answer.abstained
+    assert answer.language == "fr" and answer.text.endswith(f"[{n}].")
+    assert [c.n for c in answer.citations] == [n] and "18,88" in answer.citations[0].chunk.text
+    assert answer.timings.total_ms >= answer.timings.first_token_ms > 0
+    assert generator.calls[0][0]["content"] == SYSTEM
+    assert "réponds en français" in generator.calls[0][-1]["content"]
+
+
+def test_refusal_marker_gives_the_fixed_sentence_and_no_citations(settings):
+    pipeline, _ = make(settings, NOT_FOUND)
+    events = list(pipeline.stream("What is the size of the AI healthcare market in India?"))
+    assert not any(isinstance(e, Token) for e in events)  # the marker is never shown
+    answer = events[-1].answer
+    assert answer.abstained and answer.text == NOT_COVERED["en"] and answer.citations == ()
+
+
+def test_weak_retrieval_abstains_without_generating(settings):
+    pipeline, generator = make(settings, "anything [1].", min_similarity=1.01)
+    answer = pipeline.answer(QUESTION)
+    assert answer.abstained and answer.text == NOT_COVERED["fr"]
+    assert generator.calls == []
+
+
+def test_invented_figure_is_never_shown_as_an_answer(settings):
+    pipeline, _ = make(settings, "Le marché atteindra 99,9 milliards en 2031 [1].")
+    answer = pipeline.answer(QUESTION)
+    assert answer.abstained and answer.unsupported_figures == ("2031", "99.9")
+
+
+def test_invalid_markers_are_dropped_and_counted(settings):
+    pipeline, generator = make(settings, "")
+    n = passage_number(pipeline, "18,88")
+    generator.reply = f"Il atteindra 18,88 milliards de dollars US [{n}][9]."
+    answer = pipeline.answer(QUESTION)
+    assert answer.dropped_markers == 1 and "[9]" not in answer.text
+
+
+def test_follow_up_uses_the_previous_question(settings):
+    pipeline, generator = make(settings, "Des outils de triage IA [1].")
+    history = [Turn("user", "Quelles plateformes dominent la télémédecine et les soins de santé ruraux ?"),
+               Turn("assistant", "Ali Health, JD Health et Ping An Good Doctor [1].")]
+    follow_up = "Et que proposent-elles ?"
+    assert not any("Ali Health" in p.chunk.text for p in pipeline.answer(follow_up).passages)
+    answer = pipeline.answer(follow_up, history)
+    assert answer.language == "fr"
+    assert any("Ali Health" in p.chunk.text for p in answer.passages)
+    assert [m["role"] for m in generator.calls[-1]] == ["system", "user", "assistant", "user"]
+
+
+@pytest.mark.parametrize("question,message", [("   ", "vide"), ("x" * 1001, "trop longue")])
+def test_bad_questions_are_input_errors(settings, question, message):
+    pipeline, _ = make(settings, "")
+    with pytest.raises(InputError, match=message):
+        pipeline.answer(question)
+
+
+def test_jsonl_contract_and_bad_lines(settings):
+    pipeline, generator = make(settings, "")
+    n = passage_number(pipeline, "18,88")
+    generator.reply = f"Il atteindra 18,88 milliards de dollars US d'ici 2030 [{n}]."
+    lines = "\n".join([QUESTION, "", "x" * 2000, "{bad json", json.dumps(
+        {"question": "Et en 2030 ?", "history": [{"role": "user", "content": "Taille du marché en 2023 ?"}]}),
+        json.dumps({"question": "Q", "history": "nope"})]) + "\n"
+    out = io.StringIO()
+    _jsonl(pipeline, io.StringIO(lines), out)
+    records = [json.loads(line) for line in out.getvalue().splitlines()]
+    assert len(records) == 6
+    first = records[0]
+    assert set(first) == {"question", "language", "answer", "abstained", "citations", "passages", "timings", "model"}
+    assert first["language"] == "fr" and first["abstained"] is False
+    assert first["citations"][0]["n"] == n and set(first["citations"][0]) == {"n", "chunk_id", "source", "location", "text"}
+    assert [p["rank"] for p in first["passages"]] == list(range(1, settings.top_k + 1))
+    assert set(first["passages"][0]) == {"rank", "chunk_id", "source", "location", "score", "text"}
+    assert set(first["timings"]) == {"retrieve_ms", "first_token_ms", "total_ms"}
+    assert "error" in records[1] and "error" in records[2] and "error" in records[3]
+    assert records[4]["answer"] and "error" not in records[4]
+    assert "error" in records[5]
