@@ -130,8 +130,21 @@ def cmd_eval(settings: Settings, args) -> int:
     baseline = json.loads(ev.BASELINE.read_text()) if ev.BASELINE.is_file() else None
     failures = ev.gate(groups["all"], baseline) if baseline else []
     out_dir = Path(args.out)
-    ev.write_outputs(out_dir, groups, results,
-                     ev.report_markdown(groups, results, pipeline.generator.name, gold, baseline, failures))
+    ablation_file = out_dir / "ablations.md"
+    if args.ablations:
+        from bot.models import GENERATORS
+        from bot.runtime import load_generator
+
+        others = {}
+        for key in GENERATORS:
+            if key != settings.generator:
+                other = load_generator(settings.with_(generator=key))
+                others[other.name] = other
+        ablation_file.parent.mkdir(parents=True, exist_ok=True)
+        ablation_file.write_text(ev.ablations(settings, items, pipeline, groups["all"], others, not args.quiet))
+    ablation_text = ablation_file.read_text() if ablation_file.is_file() else ""
+    ev.write_outputs(out_dir, groups, results, ev.report_markdown(
+        groups, results, pipeline.generator.name, gold, baseline, failures, ablation_text))
     if args.update_baseline:
         ev.write_baseline(groups["all"], pipeline.generator.name)
         print(f"Baseline written to {ev.BASELINE}.", file=sys.stderr)
@@ -161,6 +174,17 @@ def cmd_serve(settings: Settings, args) -> int:
     return 0
 
 
+def cmd_bench(settings: Settings, args) -> int:
+    import tempfile
+
+    from bot.bench import print_figures, run_bench
+
+    with tempfile.TemporaryDirectory() as tmp:  # the benchmark's index build must not touch index/
+        settings = settings.with_(index_dir=Path(tmp) / "index")
+        print_figures(run_bench(settings, args.repeats), settings)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -178,6 +202,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--host", default="")
     p.add_argument("--port", type=int, default=0)
     p.set_defaults(func=cmd_serve)
+    p = sub.add_parser("bench", help="measure load times, latency, decode rate and memory")
+    p.add_argument("--repeats", type=int, default=1)
+    p.set_defaults(func=cmd_bench)
     p = sub.add_parser("eval", help="run the gold questions and report accuracy, citations, latency")
     p.add_argument("--gold", default=str(Path(__file__).resolve().parent.parent / "eval" / "gold.jsonl"))
     p.add_argument("--out", default=str(Path(__file__).resolve().parent.parent / "eval"))
@@ -185,6 +212,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--limit", type=int, default=0, help="only the first N questions")
     p.add_argument("--quiet", action="store_true")
     p.add_argument("--update-baseline", action="store_true", help="write eval/baseline.json from this run")
+    p.add_argument("--ablations", action="store_true",
+                   help="also compare retrieval variants and the generators (writes ablations.md)")
     p.set_defaults(func=cmd_eval)
     return parser
 

@@ -167,3 +167,49 @@ def write_outputs(out_dir: Path, groups: dict, results: list[ItemResult], markdo
 def evaluate(pipeline: Pipeline, items: list[GoldItem], progress: bool = True) -> tuple[dict, list[ItemResult]]:
     results = run_items(pipeline, items, progress)
     return breakdown(results), results
+
+
+def ablations(settings, items: list[GoldItem], pipeline: Pipeline, default_summary: dict,
+              others: dict[str, object], progress: bool = True) -> str:
+    """Markdown tables justifying the defaults: retrieval variants (recall, no generation) and
+    generators (full answers). Each variant changes one setting against the default."""
+    import tempfile
+
+    from bot.runtime import load_pipeline
+
+    default = settings
+    retrieval_rows = []
+    variants = [("default (hybrid, 700 chars, headings)", {})]
+    variants += [(f"retrieval={m}", {"retrieval": m}) for m in ("dense", "bm25")]
+    variants += [(f"chunk_chars={n}", {"chunk_chars": n}) for n in (500, 900, 1200)]
+    variants += [("no headings in embedded text", {"headings_in_embedding": False})]
+    embedder = pipeline.embedder
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, change in variants:
+            variant = default.with_(index_dir=Path(tmp) / name.replace(" ", "_"), **change)
+            variant_pipeline = load_pipeline(variant, embedder, pipeline.generator)
+            retrieval_rows.append((name, retrieval_only(variant_pipeline, items)))
+            if progress:
+                print(f"ablation {name}: {retrieval_rows[-1][1]}", file=sys.stderr, flush=True)
+        answer_rows = [(pipeline.generator.name, default_summary)]
+        for label, generator in others.items():
+            other = load_pipeline(default.with_(index_dir=Path(tmp) / "answers"), embedder, generator)
+            groups, _ = evaluate(other, items, progress)
+            answer_rows.append((label, groups["all"]))
+    lines = ["## Ablations", "",
+             "Retrieval (answerable gold questions; a hit is a passage holding all the evidence):", "",
+             "| variant | recall@1 | recall@3 | recall@5 | recall@10 | MRR |", "|---|---|---|---|---|---|"]
+    for name, r in retrieval_rows:
+        lines.append(f"| {name} | {r['recall@1']:.3f} | {r['recall@3']:.3f} | {r['recall@5']:.3f} | "
+                     f"{r['recall@10']:.3f} | {r['mrr']:.3f} |")
+    lines += ["", f"k (passages given to the model) is read off recall@k above: the default is {default.top_k}.",
+              "", "Generators (full pipeline, same retrieval):", "",
+              "| generator | accuracy | citation precision | language match | abstention recall | "
+              "false refusals | unsupported figures | first token p50 (ms) | total p50 (ms) |",
+              "|---|---|---|---|---|---|---|---|---|"]
+    for label, s in answer_rows:
+        lines.append(f"| {label} | {_fmt(s['accuracy'])} | {_fmt(s['citation_precision'])} | "
+                     f"{_fmt(s['language_match'])} | {_fmt(s['abstention_recall'])} | "
+                     f"{_fmt(s['false_refusal_rate'])} | {s['unsupported_figures']} | "
+                     f"{_fmt(s['first_token_ms_p50'])} | {_fmt(s['total_ms_p50'])} |")
+    return "\n".join(lines) + "\n"
