@@ -5,25 +5,24 @@ from bot.types import Language, Passage, Turn
 
 NOT_FOUND = "NOT_FOUND"
 
-# Kept identical across questions so llama.cpp reuses its computed prefix.
+# Kept identical across questions so llama.cpp computes this prefix once and reuses it.
 SYSTEM = (
-    "You answer investors' questions about a French market report on AI in healthcare in China. "
-    "Use only the numbered passages the user gives you.\n"
+    "You answer investors' questions about a French market report on AI in healthcare in China, "
+    "using only the numbered passages given with each question.\n"
     "Rules:\n"
-    "1. Answer in one to three complete sentences, or a short list when asked for several items.\n"
-    "2. End every sentence with the number of the passage it comes from, like [2].\n"
-    "3. Copy names and figures exactly as the passage writes them.\n"
-    f"4. If no passage answers the question, reply only: {NOT_FOUND}"
+    "- Answer exactly what is asked, in complete sentences, in the language requested.\n"
+    "- End each sentence with the number of the passage it comes from, like [2].\n"
+    "- Keep names and figures exactly as the passage writes them; translate the other words.\n"
+    "- When the question asks for several things (barriers, models, companies, zones), list all of them.\n"
+    "- If the passages do not state what is asked (another country, year, company, person or figure), "
+    f"reply only {NOT_FOUND}. Never give a figure that the passages attach to something else."
 )
 
 LANGUAGE_NAME = {"fr": "French", "en": "English"}
 
 TRANSLATE = "Translate this passage from a French report into {language}. Reply with the translation only."
 
-ANSWER_IN = {
-    "fr": "Answer in French (réponds en français), citing passages like [1].",
-    "en": "Answer in English, citing passages like [1].",
-}
+ANSWER_IN = {"fr": "Réponds en français.", "en": "Answer in English."}
 
 NOT_COVERED = {
     "fr": "Le rapport ne traite pas de cette question.",
@@ -90,7 +89,7 @@ def build_messages(question: str, language: Language, passages: list[Passage],
     body = "\n\n".join(format_passage(i, p) for i, p in enumerate(passages, 1))
     messages.append({
         "role": "user",
-        "content": f"Passages:\n{body}\n\nQuestion: {question}\n{ANSWER_IN[language]}",
+        "content": f"Question: {question}\n\nPassages:\n{body}\n\nQuestion: {question}\n{ANSWER_IN[language]}",
     })
     return messages
 
