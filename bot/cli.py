@@ -40,16 +40,18 @@ def _ask_one(pipeline, question: str, history: list[Turn], out: TextIO) -> Answe
 
 
 def _parse_line(line: str) -> tuple[str, list[Turn]]:
+    """A plain line is a question; a JSON line brings a question and its history (protocol errors in English)."""
     from bot.pipeline import history_from
+    from bot.prompts import error_message
 
     text = line.strip()
     if text.startswith("{"):
         try:
             item = json.loads(text)
         except ValueError as exc:
-            raise InputError(f"Unreadable JSON line: {exc}") from None
+            raise InputError(error_message("bad_json", "en", detail=exc)) from None
         if not isinstance(item, dict) or not isinstance(item.get("question"), str):
-            raise InputError('A JSON line needs a "question" string.')
+            raise InputError(error_message("no_question", "en"))
         return item["question"], history_from(item.get("history") or [])
     return text, []
 

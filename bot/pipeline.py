@@ -124,7 +124,7 @@ def history_from(items: Sequence[dict]) -> list[Turn]:
     for item in items:
         if not isinstance(item, dict) or item.get("role") not in ("user", "assistant") \
                 or not isinstance(item.get("content"), str):
-            raise InputError('history must be a list of {"role": "user"|"assistant", "content": str}.')
+            raise InputError(error_message("bad_history", "en"))
         turns.append(Turn(item["role"], item["content"]))
     return turns
 

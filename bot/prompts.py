@@ -35,10 +35,11 @@ ERRORS = {
         "fr": "La question est trop longue ({n} caractères, maximum {max}).",
         "en": "The question is too long ({n} characters, at most {max}).",
     },
-    "bad_json": {
-        "fr": "Ligne JSON illisible : {detail}",
-        "en": "Unreadable JSON line: {detail}",
-    },
+    "bad_json": {"fr": "Ligne JSON illisible : {detail}", "en": "Unreadable JSON line: {detail}"},
+    "no_question": {"fr": 'Une ligne JSON doit contenir une chaîne "question".',
+                    "en": 'A JSON line needs a "question" string.'},
+    "bad_history": {"fr": 'history doit être une liste de {{"role": "user"|"assistant", "content": str}}.',
+                    "en": 'history must be a list of {{"role": "user"|"assistant", "content": str}}.'},
 }
 
 UI = {
@@ -89,7 +90,7 @@ def build_messages(question: str, language: Language, passages: list[Passage],
     body = "\n\n".join(format_passage(i, p) for i, p in enumerate(passages, 1))
     messages.append({
         "role": "user",
-        "content": f"Question: {question}\n\nPassages:\n{body}\n\nQuestion: {question}\n{ANSWER_IN[language]}",
+        "content": f"Passages:\n{body}\n\nQuestion: {question}\n{ANSWER_IN[language]}",
     })
     return messages
 
