@@ -96,8 +96,10 @@ def cmd_models(settings: Settings, args) -> int:
 
 def cmd_index(settings: Settings, args) -> int:
     from bot.index import build_index, staleness
+    from bot.ingest import load_corpus
     from bot.runtime import embedder_id, load_embedder
 
+    load_corpus(settings.corpus_dir)  # an unreadable corpus fails before the embedder is loaded
     if args.if_stale and staleness(settings, embedder_id()) is None:
         print(f"Index in {settings.index_dir} is up to date.", file=sys.stderr)
         return 0

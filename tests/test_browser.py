@@ -103,6 +103,19 @@ def test_feedback_is_appended_to_the_jsonl_file(page, app_url):
     assert "Philips" in record["answer"] and record["citations"]
 
 
+def test_no_file_of_the_machine_is_served(app_url):
+    import urllib.error
+
+    for path in ("gradio_api/file=/etc/passwd", "file=/etc/passwd", "gradio_api/file=../../etc/passwd",
+                 f"gradio_api/file={ROOT / 'README.md'}"):
+        try:
+            body = urllib.request.urlopen(app_url[0] + path, timeout=10).read()
+        except urllib.error.HTTPError as exc:
+            assert exc.code in (403, 404), (path, exc.code)
+        else:
+            assert b"root:" not in body and b"# IA en sant" not in body, path
+
+
 def test_script_in_a_question_is_shown_as_text(page):
     question = "<script>window.__pwned = 1</script><img src=x onerror=\"window.__pwned = 2\"> Qui est Philips ?"
     ask(page, question, "Answered in")
