@@ -95,6 +95,7 @@ def build_app(settings: Settings, load: Callable[[], Pipeline]) -> gr.Blocks:
             seconds = f"{time.perf_counter() - start:.1f} s"
             if isinstance(event, Status):
                 stage = "searching" if event.stage == "retrieving" else "writing"
+                partial = ""  # a second attempt starts over
             elif isinstance(event, Token):
                 partial += event.text
                 chat[-1] = {"role": "assistant", "content": escape_markdown(partial)}

@@ -9,7 +9,7 @@ from typing import TextIO
 
 from bot.config import Settings, load_settings
 from bot.errors import BotError, InputError
-from bot.types import Answer, Done, Token, Turn
+from bot.types import Answer, Done, Status, Token, Turn
 
 
 def _print_sources(answer: Answer, out: TextIO) -> None:
@@ -25,7 +25,10 @@ def _ask_one(pipeline, question: str, history: list[Turn], out: TextIO) -> Answe
     streamed = ""
     answer = None
     for event in pipeline.stream(question, history):
-        if isinstance(event, Token):
+        if isinstance(event, Status) and streamed:
+            out.write("\n…\n")  # a second attempt follows
+            streamed = ""
+        elif isinstance(event, Token):
             streamed += event.text
             out.write(event.text)
             out.flush()

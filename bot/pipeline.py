@@ -1,6 +1,7 @@
 """answer(question, history) -> Answer, or a stream of events: language, retrieval, generation, checks."""
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Iterator, Sequence
 
@@ -11,7 +12,8 @@ from bot.errors import InputError
 from bot.followup import is_follow_up
 from bot.generate import Generator
 from bot.lang import detect_language
-from bot.prompts import NOT_COVERED, NOT_FOUND, build_messages, error_message, translation_messages
+from bot.prompts import (NOT_COVERED, NOT_FOUND, YEAR_HINT, build_messages, error_message,
+                         translation_messages)
 from bot.retrieve import Retriever
 from bot.types import (Answer, Citation, Done, Event, Language, Passage, Retrieved, Status, Timings,
                        Token, Turn)
@@ -67,20 +69,20 @@ class Pipeline:
 
         yield Status("writing")
         messages = build_messages(question, language, list(passages), list(history))
-        raw = ""
-        shown = 0
-        for piece in self.generator.stream(messages, self.settings.max_answer_tokens):
-            if not raw:
-                timings.first_token_ms = elapsed()
-            raw += piece
-            head = raw.lstrip()
-            if head.startswith(NOT_FOUND):
-                break
-            if len(head) < len(NOT_FOUND) and NOT_FOUND.startswith(head):
-                continue  # could still become the refusal marker: hold it back
-            yield Token(raw[shown:])
-            shown = len(raw)
-
+        raw = yield from self._generate(messages, timings, elapsed)
+        asked = _years(question)
+        if asked and _years(raw) and not asked & _years(raw) and NOT_FOUND not in raw:
+            # The answer names another year than the one asked (2028 for 2030): a wrong figure for
+            # an investor. Ask once more, quoting the passages on that year; only the hint is new
+            # to llama.cpp, which reuses the rest of the prompt.
+            missing = asked
+            hint = YEAR_HINT[language].format(years=", ".join(sorted(missing)),
+                                              quotes=" ".join(_year_clauses(missing, passages)))
+            messages[-1] = {"role": "user", "content": f"{messages[-1]['content']}\n{hint}"}
+            yield Status("writing")
+            raw = yield from self._generate(messages, timings, elapsed)
+            if _years(raw) and not asked & _years(raw):
+                raw = NOT_FOUND
         body = raw.replace(NOT_FOUND, "").strip()
         checked = check_answer(body, passages, self._similarity(passages)) if body else None
         if checked is None or not checked.cited:
@@ -90,6 +92,22 @@ class Pipeline:
             return
         citations = [Citation(n, passages[n - 1].chunk) for n in sorted(checked.cited)]
         yield finish(checked.text, False, citations, checked.dropped_markers, checked.unsupported_figures)
+
+    def _generate(self, messages, timings: Timings, elapsed) -> Iterator[Event]:
+        """Stream the model's tokens (holding back a possible refusal marker); return the raw text."""
+        raw, shown = "", 0
+        for piece in self.generator.stream(messages, self.settings.max_answer_tokens):
+            if not timings.first_token_ms:
+                timings.first_token_ms = elapsed()
+            raw += piece
+            head = raw.lstrip()
+            if head.startswith(NOT_FOUND):
+                break
+            if len(head) < len(NOT_FOUND) and NOT_FOUND.startswith(head):
+                continue  # could still become the refusal marker: hold it back
+            yield Token(raw[shown:])
+            shown = len(raw)
+        return raw
 
     def translate(self, text: str, language: Language) -> str:
         """A cited passage in the reader's language, on demand (the passages stay the evidence)."""
@@ -106,6 +124,20 @@ class Pipeline:
             return (self.embedder.embed_queries(sentences) @ vectors.T).tolist()
 
         return similarity
+
+
+def _years(text: str) -> set[str]:
+    return set(re.findall(r"\b(?:19|20)\d{2}\b", text))
+
+
+def _year_clauses(years: set[str], passages: Sequence[Passage]) -> list[str]:
+    """'[1] « … 18,88 milliards de dollars US d'ici 2030 »': the clauses of the passages naming those years."""
+    quotes = []
+    for n, passage in enumerate(passages, 1):
+        for clause in re.split(r"(?<=[.;:,])\s+|\n", passage.chunk.text):
+            if any(year in clause for year in years) and len(quotes) < 3:
+                quotes.append(f"[{n}] « {clause.strip(' ,;.')} »")
+    return quotes
 
 
 def _previous_question(history: Sequence[Turn]) -> str | None:

@@ -24,6 +24,11 @@ TRANSLATE = "Translate this passage from a French report into {language}. Reply 
 
 ANSWER_IN = {"fr": "Réponds en français.", "en": "Answer in English."}
 
+YEAR_HINT = {
+    "fr": "Attention : la question porte sur {years}. Les passages disent : {quotes}",
+    "en": "Note: the question is about {years}. The passages say: {quotes}",
+}
+
 NOT_COVERED = {
     "fr": "Le rapport ne traite pas de cette question.",
     "en": "The report does not cover this question.",

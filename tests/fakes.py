@@ -31,15 +31,25 @@ class HashEmbedder:
 
 
 class ScriptedGenerator:
-    """Streams a fixed reply word by word and records the messages it was given."""
+    """Streams fixed replies word by word (the next one at each call, the last one repeated)
+    and records the messages it was given."""
 
     name = "scripted"
 
-    def __init__(self, reply: str):
-        self.reply = reply
+    def __init__(self, reply: str, *more: str):
+        self.replies = [reply, *more]
         self.calls: list[list[dict[str, str]]] = []
 
+    @property
+    def reply(self) -> str:
+        return self.replies[0]
+
+    @reply.setter
+    def reply(self, text: str) -> None:
+        self.replies = [text]
+
     def stream(self, messages: list[dict[str, str]], max_tokens: int) -> Iterator[str]:
-        self.calls.append(messages)
-        for i, word in enumerate(self.reply.split(" ")):
+        self.calls.append([dict(m) for m in messages])
+        reply = self.replies[min(len(self.calls), len(self.replies)) - 1]
+        for i, word in enumerate(reply.split(" ")):
             yield word if i == 0 else " " + word

@@ -65,15 +65,29 @@ def test_weak_retrieval_abstains_without_generating(settings):
 
 
 def test_invented_figure_is_never_shown_as_an_answer(settings):
-    pipeline, _ = make(settings, "Le marché atteindra 99,9 milliards en 2031 [1].")
+    pipeline, _ = make(settings, "Le marché atteindra 99,9 milliards en 2030 [1].")
     answer = pipeline.answer(QUESTION)
-    assert answer.abstained and answer.unsupported_figures == ("2031", "99.9")
+    assert answer.abstained and answer.unsupported_figures == ("99.9",)
+
+
+def test_answer_about_another_year_is_asked_again_then_declined(settings):
+    pipeline, generator = make(settings, "")
+    n = passage_number(pipeline, "18,88")
+    generator.replies = [f"16,02 milliards de dollars US d'ici 2028 [{n}].",
+                         f"Le marché devrait atteindre 18,88 milliards de dollars US d'ici 2030 [{n}]."]
+    events = list(pipeline.stream(QUESTION))
+    answer = events[-1].answer
+    assert len(generator.calls) == 2 and "2030" in generator.calls[1][-1]["content"].splitlines()[-1]
+    assert [e.stage for e in events if isinstance(e, Status)] == ["retrieving", "writing", "writing"]
+    assert not answer.abstained and "18,88" in answer.text
+    generator.replies = [f"16,02 milliards d'ici 2028 [{n}]."]
+    assert pipeline.answer(QUESTION).abstained
 
 
 def test_invalid_markers_are_dropped_and_counted(settings):
     pipeline, generator = make(settings, "")
     n = passage_number(pipeline, "18,88")
-    generator.reply = f"Il atteindra 18,88 milliards de dollars US [{n}][9]."
+    generator.reply = f"Il atteindra 18,88 milliards de dollars US d'ici 2030 [{n}][9]."
     answer = pipeline.answer(QUESTION)
     assert answer.dropped_markers == 1 and "[9]" not in answer.text
 
