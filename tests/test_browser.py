@@ -96,7 +96,7 @@ def test_feedback_is_appended_to_the_jsonl_file(page, app_url):
     page.locator("#chat button[aria-label='Like']").last.click()
     feedback = app_url[1]
     deadline = time.time() + 20
-    while time.time() < deadline and not feedback.exists():
+    while time.time() < deadline and not (feedback.exists() and feedback.read_text(encoding="utf-8").endswith("\n")):
         time.sleep(0.5)
     record = json.loads(feedback.read_text(encoding="utf-8").splitlines()[-1])
     assert record["rating"] == "up" and record["comment"] == "précis et bien sourcé"
