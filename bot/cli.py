@@ -133,10 +133,14 @@ def cmd_eval(settings: Settings, args) -> int:
     gold = Path(args.gold)
     items = load_gold(gold)[: args.limit or None]
     pipeline = load_pipeline(settings)
-    groups, results = ev.evaluate(pipeline, items, progress=not args.quiet)
+    out_dir = Path(args.out)
+    if args.ablations_only:  # reuse the last full run; recompute only the ablations
+        groups, results = ev.load_results(out_dir / "results.json")
+        args.ablations = True
+    else:
+        groups, results = ev.evaluate(pipeline, items, progress=not args.quiet)
     baseline = json.loads(ev.BASELINE.read_text()) if ev.BASELINE.is_file() else None
     failures = ev.gate(groups["all"], baseline) if baseline else []
-    out_dir = Path(args.out)
     ablation_file = out_dir / "ablations.md"
     if args.ablations:
         from bot.models import GENERATORS
@@ -221,6 +225,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--update-baseline", action="store_true", help="write eval/baseline.json from this run")
     p.add_argument("--ablations", action="store_true",
                    help="also compare retrieval variants and the generators (writes ablations.md)")
+    p.add_argument("--ablations-only", action="store_true",
+                   help="recompute the ablations, reusing the last run's results.json")
     p.set_defaults(func=cmd_eval)
     return parser
 
