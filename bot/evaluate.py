@@ -8,6 +8,7 @@ import time
 from dataclasses import asdict
 from pathlib import Path
 
+from bot.errors import BotError
 from bot.lang import detect_language
 from bot.metrics import GoldItem, ItemResult, breakdown, score_item
 from bot.pipeline import Pipeline, retrieval_queries
@@ -168,6 +169,8 @@ def write_outputs(out_dir: Path, groups: dict, results: list[ItemResult], markdo
 
 def load_results(path: Path) -> tuple[dict, list[ItemResult]]:
     """A previous run's results.json: its summary groups and item results."""
+    if not path.is_file():
+        raise BotError(f"No {path}: run `python -m bot eval` first.")
     data = json.loads(path.read_text())
     return data["summary"], [ItemResult(**item) for item in data["items"]]
 

@@ -103,6 +103,34 @@ def test_feedback_is_appended_to_the_jsonl_file(page, app_url):
     assert "Philips" in record["answer"] and record["citations"]
 
 
+def test_cited_french_passage_is_translated_on_demand(page):
+    page.click("#translate")
+    page.wait_for_selector("#sources .translation", timeout=240_000)
+    assert "Philips" in page.inner_text("#sources .translation")
+
+
+def test_conversation_exports_as_markdown(page):
+    page.click("#export")
+    link = page.wait_for_selector("#export-file a[href*='conversation']", timeout=30_000)
+    import urllib.request
+
+    href = link.get_attribute("href")
+    body = urllib.request.urlopen(href if href.startswith("http") else page.url + href.lstrip("/")).read().decode()
+    assert body.startswith("# ") and "Philips" in body and "> " in body
+
+
+@pytest.mark.xfail(reason="known bug: after Stop, the next answer is not always shown within 240 s", strict=False)
+def test_stop_interrupts_an_answer_and_the_chat_goes_on(page):
+    page.fill("#question textarea", "Quels sont les quatre obstacles du tableau des barrières à l'entrée ?")
+    page.click("#send")
+    page.wait_for_function("['Searching', 'Writing', 'Recherche', 'Rédaction'].some(w => document.querySelector('#status').innerText.includes(w))",
+                           timeout=60_000)
+    page.click("#stop")
+    page.wait_for_function("['Stopped.', 'Arrêté.'].some(w => document.querySelector('#status').innerText.includes(w))",
+                           timeout=30_000)
+    assert "Philips" in ask(page, "Which company set up secure data processing centres in China?", "Answered in")
+
+
 def test_no_file_of_the_machine_is_served(app_url):
     import urllib.error
 
