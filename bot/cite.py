@@ -9,7 +9,7 @@ from bot.normalize import figures
 from bot.types import Passage
 
 _GROUP = re.compile(r"([ \t]*)\[\s*(\d+(?:\s*(?:[,;]|-|–|and|et)\s*\d+)*)\s*\]")
-_MARKER = re.compile(r"\[(\d+)\]")
+MARKER = re.compile(r"\[(\d+)\]")
 _AFTER_STOP = re.compile(r"([.!?])((?:[ \t]*\[\d+\])+)")  # 'X. [1]' -> 'X [1].' 
 _SENTENCE = re.compile(r"(?<=[.!?;])\s+(?=\S)")
 _LIST_NUMBER = re.compile(r"^\s*(?:\d{1,2}[.)]|[-*•])\s+")
@@ -61,7 +61,7 @@ def split_answer(text: str) -> list[str]:
         head = prefix.group(0) if prefix else ""
         parts = [p.strip() for p in _SENTENCE.split(line[len(head):])]
         for k, part in enumerate(p for p in parts if p):
-            if merged and k and not _MARKER.sub("", part).strip():
+            if merged and k and not MARKER.sub("", part).strip():
                 merged[-1] += " " + part
             else:
                 merged.append((head.strip() + " " + part).strip() if k == 0 and head else part)
@@ -69,11 +69,11 @@ def split_answer(text: str) -> list[str]:
 
 
 def markers(sentence: str) -> list[int]:
-    return [int(n) for n in _MARKER.findall(sentence)]
+    return [int(n) for n in MARKER.findall(sentence)]
 
 
 def sentence_figures(sentence: str) -> set[str]:
-    return set(figures(_LIST_NUMBER.sub("", _MARKER.sub("", sentence))))
+    return set(figures(_LIST_NUMBER.sub("", MARKER.sub("", sentence))))
 
 
 def check_answer(
@@ -96,7 +96,7 @@ def check_answer(
         return bool(cited) and sentence_figures(sentence) <= set().union(*(held[n - 1] for n in cited))
 
     todo = [i for i, s in enumerate(sentences) if not supported(s)]
-    bodies = [_MARKER.sub("", sentences[i]).strip() for i in todo]
+    bodies = [MARKER.sub("", sentences[i]).strip() for i in todo]
     scores = dict(zip(todo, similarity(bodies))) if (similarity and todo) else {}
     kept: list[str] = []
     unsupported: list[str] = []
@@ -115,7 +115,7 @@ def check_answer(
         if best is None or (not figs and (sims is None or sims[best] < MIN_ATTRIBUTION_SIMILARITY)):
             kept.append(sentence)  # nothing to check it against: kept as the model wrote it
             continue
-        kept.append(_attach(_MARKER.sub("", sentence).rstrip(), best + 1))
+        kept.append(_attach(MARKER.sub("", sentence).rstrip(), best + 1))
         attributed += 1
     final = ("\n" if "\n" in text else " ").join(kept).strip()
     cited_numbers = tuple(dict.fromkeys(n for s in kept for n in markers(s)))

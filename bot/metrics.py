@@ -6,12 +6,12 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bot.cite import MARKER
 from bot.errors import BotError
 from bot.normalize import canonical, figures, fold
 from bot.types import Answer, Chunk, Turn
 
 KINDS = ("fact", "list", "multi", "table", "paraphrase", "followup", "unanswerable")
-_MARKER = re.compile(r"\[\d+\]")
 
 
 @dataclass(frozen=True)
@@ -64,7 +64,7 @@ def evidence_rank(ranked: list[Chunk], evidence: tuple[str, ...]) -> int | None:
 
 
 def facts_present(text: str, facts: tuple[tuple[str, ...], ...]) -> bool:
-    answer = canonical(_MARKER.sub("", text))
+    answer = canonical(MARKER.sub("", text))
     return all(any(canonical(alt) in answer for alt in group) for group in facts)
 
 
@@ -73,7 +73,7 @@ def unsupported_figures(answer: Answer) -> list[str]:
     if answer.abstained:
         return []
     cited = set().union(*(figures(c.chunk.text) for c in answer.citations)) if answer.citations else set()
-    text = re.sub(r"^\s*(?:\d{1,2}[.)]|[-*•])\s+", "", _MARKER.sub("", answer.text), flags=re.M)
+    text = re.sub(r"^\s*(?:\d{1,2}[.)]|[-*•])\s+", "", MARKER.sub("", answer.text), flags=re.M)
     return [f for f in figures(text) if f not in cited]
 
 

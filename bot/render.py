@@ -5,13 +5,12 @@ import html
 import re
 from collections.abc import Callable, Sequence
 
-from bot.cite import split_answer
+from bot.cite import MARKER, split_answer
 from bot.chunk import split_sentences
 from bot.normalize import figures, fold
 from bot.prompts import UI
 from bot.types import Answer, Citation, Language
 
-_MARKER = re.compile(r"\[(\d+)\]")
 # Markdown characters that could turn user or model text into links, images or formatting.
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|<>~])")
 
@@ -41,7 +40,7 @@ def _word_overlap(claim: str, sentences: list[str]) -> list[float]:
 
 def supporting_sentence(answer: Answer, citation: Citation, score: Scorer | None = None) -> str:
     """The sentence of the cited passage that best supports the answer's sentences citing it."""
-    claims = [_MARKER.sub("", s) for s in split_answer(answer.text) if f"[{citation.n}]" in s]
+    claims = [MARKER.sub("", s) for s in split_answer(answer.text) if f"[{citation.n}]" in s]
     sentences = [s for line in citation.chunk.text.splitlines() for s in split_sentences(line, 0) if s.strip()]
     if not claims or not sentences:
         return ""
