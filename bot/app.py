@@ -14,7 +14,6 @@ import gradio as gr
 from bot.config import Settings
 from bot.errors import BotError, InputError
 from bot.feedback import append_feedback, feedback_record
-from bot.lang import detect_language
 from bot.pipeline import Pipeline
 from bot.prompts import EXAMPLES, UI
 from bot.render import answer_markdown, conversation_markdown, escape_markdown, sources_html
@@ -37,10 +36,16 @@ class Runner:
     def __init__(self, pipeline: Pipeline):
         self.pipeline = pipeline
         self.lock = threading.Lock()  # the llama.cpp context serves one question at a time
+        self.stops: dict[str, threading.Event] = {}  # the running question of each browser session
 
-    def events(self, question: str, history: list[Turn], stop: threading.Event) -> Iterator[object | None]:
-        """Pipeline events, with None every half second while nothing new arrived."""
+    def stop(self, session: str) -> None:
+        if session in self.stops:
+            self.stops[session].set()
+
+    def events(self, question: str, history: list[Turn], session: str) -> Iterator[object | None]:
+        """Pipeline events, with None every half second while nothing new arrived; ends early once stopped."""
         out: queue.Queue = queue.Queue()
+        stop = self.stops[session] = threading.Event()
 
         def work() -> None:
             with self.lock:
@@ -57,15 +62,23 @@ class Runner:
                     out.put(StopIteration)
 
         threading.Thread(target=work, daemon=True).start()
-        while True:
-            try:
-                item = out.get(timeout=0.5)
-            except queue.Empty:
-                yield None
-                continue
-            if item is StopIteration:
-                return
-            yield item
+        try:
+            while not stop.is_set():
+                try:
+                    item = out.get(timeout=0.25)
+                except queue.Empty:
+                    yield None
+                    continue
+                if item is StopIteration:
+                    return
+                yield item
+        finally:  # the page went away or was stopped: the worker ends at its next token
+            stop.set()
+
+
+def completed(answers: list[Answer | None]) -> list[Answer]:
+    """The answers of the conversation, without the questions that were stopped or failed."""
+    return [a for a in answers if a is not None]
 
 
 def _label(key: str, lang: str) -> str:
@@ -79,19 +92,17 @@ def build_app(settings: Settings, load: Callable[[], Pipeline]) -> gr.Blocks:
     except BotError as exc:
         runner, startup_error = None, str(exc)
 
-    def respond(question: str, chat: list, answers: list, ui_lang: str, stop_flag: dict):
+    def respond(question: str, chat: list, answers: list, ui_lang: str, request: gr.Request):
         chat = list(chat or [])
-        lang = detect_language(question or "", default=ui_lang) if question else ui_lang
         if runner is None:
-            yield chat, sources_html(None, lang), f"**{escape_markdown(startup_error)}**", answers, question
+            yield chat, sources_html(None, ui_lang), f"**{escape_markdown(startup_error)}**", answers, question
             return
         chat += [{"role": "user", "content": escape_markdown(question or "")},
                  {"role": "assistant", "content": "…"}]
-        history = [Turn("user", answers[-1].question), Turn("assistant", answers[-1].text)] if answers else []
-        stop = threading.Event()
-        stop_flag["event"] = stop
+        done = completed(answers)
+        history = [Turn("user", done[-1].question), Turn("assistant", done[-1].text)] if done else []
         start, stage, partial = time.perf_counter(), "searching", ""
-        for event in runner.events(question or "", history, stop):
+        for event in runner.events(question or "", history, request.session_hash or ""):
             seconds = f"{time.perf_counter() - start:.1f} s"
             if isinstance(event, Status):
                 stage = "searching" if event.stage == "retrieving" else "writing"
@@ -101,34 +112,36 @@ def build_app(settings: Settings, load: Callable[[], Pipeline]) -> gr.Blocks:
                 chat[-1] = {"role": "assistant", "content": escape_markdown(partial)}
             elif isinstance(event, Done):
                 answer: Answer = event.answer
-                answers = answers + [answer]
                 chat[-1] = {"role": "assistant", "content": answer_markdown(answer)}
-                done = _label("done", ui_lang).format(seconds=seconds)
-                yield chat, sources_html(answer, answer.language, runner.pipeline.sentence_scores), done, answers, ""
+                status = _label("done", ui_lang).format(seconds=seconds)
+                yield chat, sources_html(answer, answer.language, runner.pipeline.sentence_scores), status, \
+                    answers + [answer], ""
                 return
             elif isinstance(event, Exception):
-                message = str(event) if isinstance(event, BotError) else _label("internal_error", lang)
+                message = str(event) if isinstance(event, BotError) else _label("internal_error", ui_lang)
                 chat[-1] = {"role": "assistant", "content": f"**{escape_markdown(message)}**"}
                 keep = "" if not isinstance(event, InputError) else question
-                yield chat, gr.update(), "", answers, keep
+                yield chat, gr.update(), "", answers + [None], keep
                 return
-            yield chat, gr.update(), f"{_label(stage, lang)} ({seconds})", answers, ""
+            yield chat, gr.update(), f"{_label(stage, ui_lang)} ({seconds})", answers, ""
+        stopped = _label("stopped", ui_lang)
+        chat[-1] = {"role": "assistant", "content": f"{escape_markdown(partial)} *({stopped})*".strip()}
+        yield chat, gr.update(), stopped, answers + [None], ""
 
-    def stop(stop_flag: dict, ui_lang: str):
-        event = stop_flag.get("event")
-        if event:
-            event.set()
-        return _label("stopped", ui_lang)
+    def stop(request: gr.Request):
+        if runner is not None:
+            runner.stop(request.session_hash or "")
 
     def like(answers: list, comment: str, ui_lang: str, data: gr.LikeData):
         index = data.index[0] if isinstance(data.index, (list, tuple)) else data.index
         number = index // 2  # messages alternate question, answer
-        if not answers or number >= len(answers):
+        if number >= len(answers) or answers[number] is None:
             return _label("nothing_to_rate", ui_lang), comment
         append_feedback(settings.feedback_path, feedback_record(answers[number], bool(data.liked), comment or ""))
         return _label("thanks", ui_lang), ""
 
     def export(answers: list):
+        answers = completed(answers)
         if not answers:
             return None
         folder = Path(tempfile.mkdtemp(prefix="conversation-"))
@@ -137,6 +150,7 @@ def build_app(settings: Settings, load: Callable[[], Pipeline]) -> gr.Blocks:
         return str(path)
 
     def translate(answers: list, ui_lang: str):
+        answers = completed(answers)
         if not answers or runner is None:
             return gr.update()
         answer = answers[-1]
@@ -156,7 +170,6 @@ def build_app(settings: Settings, load: Callable[[], Pipeline]) -> gr.Blocks:
 
     with gr.Blocks(title="IA en santé en Chine") as demo:
         answers = gr.State([])
-        stop_flag = gr.State({})
         with gr.Row():
             title = gr.Markdown(f"## {_label('title', 'fr')}")
             ui_lang = gr.Radio([("Français", "fr"), ("English", "en")], value="fr", show_label=False,
@@ -184,9 +197,10 @@ def build_app(settings: Settings, load: Callable[[], Pipeline]) -> gr.Blocks:
                 translate_btn = gr.Button(_label("translate", "fr"), elem_id="translate")
 
         outputs = [chat, sources, status, answers, box]
-        inputs = [box, chat, answers, ui_lang, stop_flag]
-        ask_events = [send.click(respond, inputs, outputs), box.submit(respond, inputs, outputs)]
-        halt.click(stop, [stop_flag, ui_lang], [status], cancels=ask_events, queue=False)
+        inputs = [box, chat, answers, ui_lang]
+        send.click(respond, inputs, outputs)
+        box.submit(respond, inputs, outputs)
+        halt.click(stop, None, None, queue=False)
         chat.like(like, [answers, comment, ui_lang], [status, comment], queue=False)
         export_btn.click(export, [answers], [export_file], queue=False)
         translate_btn.click(translate, [answers, ui_lang], [sources])

@@ -119,15 +119,16 @@ def test_conversation_exports_as_markdown(page):
     assert body.startswith("# ") and "Philips" in body and "> " in body
 
 
-@pytest.mark.xfail(reason="known bug: after Stop, the next answer is not always shown within 240 s", strict=False)
 def test_stop_interrupts_an_answer_and_the_chat_goes_on(page):
     page.fill("#question textarea", "Quels sont les quatre obstacles du tableau des barrières à l'entrée ?")
     page.click("#send")
-    page.wait_for_function("['Searching', 'Writing', 'Recherche', 'Rédaction'].some(w => document.querySelector('#status').innerText.includes(w))",
-                           timeout=60_000)
+    page.wait_for_function("document.querySelector('#status').innerText.includes('Writing')", timeout=60_000)
+    started = time.time()
     page.click("#stop")
-    page.wait_for_function("['Stopped.', 'Arrêté.'].some(w => document.querySelector('#status').innerText.includes(w))",
-                           timeout=30_000)
+    page.wait_for_function("document.querySelector('#status').innerText.includes('Stopped.')", timeout=30_000)
+    assert time.time() - started < 10
+    assert "(Stopped.)" in page.locator("#chat [data-testid='bot']").last.inner_text()
+    assert "Error" not in page.inner_text("#status")
     assert "Philips" in ask(page, "Which company set up secure data processing centres in China?", "Answered in")
 
 
