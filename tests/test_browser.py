@@ -7,6 +7,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -26,43 +27,63 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def app_url(tmp_path_factory):
-    feedback = tmp_path_factory.mktemp("ui") / "feedback.jsonl"
+@contextmanager
+def serve(folder: Path, **env_vars: str):
+    """`python -m bot serve` as a real process on a free port; yields its URL once it answers."""
     port = free_port()
-    env = dict(os.environ, BOT_FEEDBACK_PATH=str(feedback), BOT_PORT=str(port))
-    log = open(tmp_path_factory.mktemp("log") / "serve.log", "w")
-    server = subprocess.Popen([sys.executable, "-m", "bot", "serve"], cwd=ROOT, env=env, stdout=log, stderr=log)
-    url = f"http://127.0.0.1:{port}/"
-    deadline = time.time() + 300
-    while time.time() < deadline:
-        assert server.poll() is None, Path(log.name).read_text()[-3000:]
+    env = dict(os.environ, BOT_PORT=str(port), **env_vars)
+    log_path = folder / "serve.log"
+    with open(log_path, "w") as log:
+        server = subprocess.Popen([sys.executable, "-m", "bot", "serve"], cwd=ROOT, env=env, stdout=log, stderr=log)
+        url = f"http://127.0.0.1:{port}/"
         try:
-            urllib.request.urlopen(url, timeout=2)
-            break
-        except OSError:
-            time.sleep(1)
-    else:
-        server.kill()
-        pytest.fail("the app did not start within 300 s")
-    yield url, feedback
-    server.terminate()
-    server.wait(timeout=30)
+            deadline = time.time() + 300
+            while time.time() < deadline:
+                assert server.poll() is None, log_path.read_text()[-3000:]
+                try:
+                    urllib.request.urlopen(url, timeout=2)
+                    break
+                except OSError:
+                    time.sleep(1)
+            else:
+                pytest.fail("the app did not start within 300 s")
+            yield url
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
 
 
-@pytest.fixture(scope="module")
-def page(app_url):
-    from playwright.sync_api import sync_playwright
-
+def browser_page(p, url: str):
     executable = shutil.which("chromium")
     assert executable, "Debian's chromium is missing: run scripts/ensure_chromium.sh"
+    browser = p.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(url)
+    page.wait_for_selector("#question textarea", timeout=60_000)
+    return browser, page
+
+
+@pytest.fixture(scope="module")
+def app_url(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("ui")
+    feedback = folder / "feedback.jsonl"
+    with serve(folder, BOT_FEEDBACK_PATH=str(feedback)) as url:
+        yield url, feedback
+
+
+@pytest.fixture(scope="module")
+def playwright():
+    from playwright.sync_api import sync_playwright
+
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        page.goto(app_url[0])
-        page.wait_for_selector("#question textarea", timeout=60_000)
-        yield page
-        browser.close()
+        yield p
+
+
+@pytest.fixture(scope="module")
+def page(playwright, app_url):
+    browser, page = browser_page(playwright, app_url[0])
+    yield page
+    browser.close()
 
 
 def ask(page, question: str, done_word: str) -> str:
@@ -112,14 +133,13 @@ def test_cited_french_passage_is_translated_on_demand(page):
 def test_conversation_exports_as_markdown(page):
     page.click("#export")
     link = page.wait_for_selector("#export-file a[href*='conversation']", timeout=30_000)
-    import urllib.request
-
     href = link.get_attribute("href")
     body = urllib.request.urlopen(href if href.startswith("http") else page.url + href.lstrip("/")).read().decode()
     assert body.startswith("# ") and "Philips" in body and "> " in body
 
 
 def test_stop_interrupts_an_answer_and_the_chat_goes_on(page):
+    page.click("#ui-lang label:has-text('English')")
     page.fill("#question textarea", "Quels sont les quatre obstacles du tableau des barrières à l'entrée ?")
     page.click("#send")
     page.wait_for_function("document.querySelector('#status').innerText.includes('Writing')", timeout=60_000)
@@ -153,3 +173,14 @@ def test_script_in_a_question_is_shown_as_text(page):
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "ui.png"), full_page=True)
     assert (ARTIFACTS / "ui.png").stat().st_size > 10_000
+
+
+def test_missing_models_are_explained_in_the_page(tmp_path, playwright):
+    with serve(tmp_path, BOT_CACHE_DIR=str(tmp_path / "empty-cache")) as url:
+        browser, page = browser_page(playwright, url)
+        message = page.inner_text("#startup-error")
+        assert "make setup" in message and "Traceback" not in page.content()
+        page.fill("#question textarea", "Quelle est la taille du marché ?")
+        page.click("#send")
+        page.wait_for_function("document.querySelector('#status').innerText.includes('make setup')", timeout=30_000)
+        browser.close()
