@@ -37,7 +37,8 @@ def location(section: str, blocks: tuple[Block, ...]) -> str:
 
 def make_chunk(source: str, section: str, blocks: tuple[Block, ...], text: str | None = None) -> Chunk:
     text = text if text is not None else "\n".join(b.text for b in blocks)
-    return Chunk(chunk_id(source, section, text), source, section, location(section, blocks), text)
+    kind = "table_row" if blocks[0].kind == "table_row" else "text"
+    return Chunk(chunk_id(source, section, text), source, section, location(section, blocks), text, kind)
 
 
 def split_sentences(text: str, max_chars: int) -> list[str]:

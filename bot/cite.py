@@ -5,17 +5,21 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from bot.normalize import figures
+from bot.normalize import figures, fold
 from bot.types import Passage
 
 _GROUP = re.compile(r"([ \t]*)\[\s*(\d+(?:\s*(?:[,;]|-|–|and|et)\s*\d+)*)\s*\]")
 MARKER = re.compile(r"\[(\d+)\]")
-_AFTER_STOP = re.compile(r"([.!?])((?:[ \t]*\[\d+\])+)")  # 'X. [1]' -> 'X [1].' 
+_AFTER_STOP = re.compile(r"([.!?])((?:[ \t]*\[\d+\])+)")  # 'X. [1]' -> 'X [1].
 _SENTENCE = re.compile(r"(?<=[.!?;])\s+(?=\S)")
 _LIST_NUMBER = re.compile(r"^\s*(?:\d{1,2}[.)]|[-*•])\s+")
 
 # A sentence with no figure in common with any passage is attributed by meaning alone only above this.
 MIN_ATTRIBUTION_SIMILARITY = 0.45
+# An answer whose words are nearly all the question's says nothing ("La zone ... cite-t-il [1].").
+ECHO_SHARE = 0.9
+_WORD = re.compile(r"[^\W\d_]{3,}|\d+")
+_EMPTY = re.compile(r"\b(?:passages?|answer|r[ée]ponse)\b|[\W_]", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -25,6 +29,7 @@ class Checked:
     dropped_markers: int  # markers pointing to no passage
     unsupported_figures: tuple[str, ...]  # figures of removed sentences: in no passage given
     attributed: int  # sentences the model left uncited that got a citation here
+    removed: int = 0  # sentences tied to no passage (no figure, too far in meaning), or empty
 
 
 def _expand(group: str) -> list[int]:
@@ -76,18 +81,34 @@ def sentence_figures(sentence: str) -> set[str]:
     return set(figures(_LIST_NUMBER.sub("", MARKER.sub("", sentence))))
 
 
+def is_echo(answer: str, question: str) -> bool:
+    """True when the answer only repeats the question's words."""
+    words = _WORD.findall(fold(MARKER.sub("", answer)))
+    asked = set(_WORD.findall(fold(question)))
+    return bool(words) and sum(w in asked for w in words) >= ECHO_SHARE * len(words)
+
+
+def _is_lead_in(sentence: str) -> bool:
+    """'The report names three barriers:' introduces a list; it needs no citation of its own."""
+    return MARKER.sub("", sentence).rstrip().endswith(":")
+
+
 def check_answer(
     raw: str,
     passages: Sequence[Passage],
     similarity: Callable[[list[str]], list[list[float]]] | None = None,
+    question: str = "",
 ) -> Checked:
     """Make every kept sentence cite a passage that holds its figures.
 
     A sentence whose figures are in no passage is removed (its figures are reported). A sentence
     left uncited, or citing a passage without its figures, gets the passage that holds them, chosen
-    by `similarity(sentences)` (per sentence, similarity to each passage) when given."""
+    by `similarity(sentences)` (per sentence, similarity to each passage) when given; one that
+    cannot be tied to any passage is removed, as is a sentence with nothing but markers. An answer
+    that only repeats the question cites nothing."""
     text, dropped = normalize_markers(raw, len(passages))
-    sentences = split_answer(text)
+    sentences = [s for s in split_answer(text) if _EMPTY.sub("", MARKER.sub("", s))]
+    removed = len(split_answer(text)) - len(sentences)
     held = [set(figures(p.chunk.text)) for p in passages]
     everywhere = set().union(*held) if held else set()
 
@@ -113,13 +134,18 @@ def check_answer(
         sims = scores.get(i)
         best = max(candidates, key=lambda j: sims[j]) if (sims and candidates) else (candidates or [None])[0]
         if best is None or (not figs and (sims is None or sims[best] < MIN_ATTRIBUTION_SIMILARITY)):
-            kept.append(sentence)  # nothing to check it against: kept as the model wrote it
+            if _is_lead_in(sentence):
+                kept.append(sentence)
+            else:
+                removed += 1
             continue
         kept.append(_attach(MARKER.sub("", sentence).rstrip(), best + 1))
         attributed += 1
     final = ("\n" if "\n" in text else " ").join(kept).strip()
     cited_numbers = tuple(dict.fromkeys(n for s in kept for n in markers(s)))
-    return Checked(final, cited_numbers, dropped, tuple(dict.fromkeys(unsupported)), attributed)
+    if question and is_echo(final, question):
+        cited_numbers = ()
+    return Checked(final, cited_numbers, dropped, tuple(dict.fromkeys(unsupported)), attributed, removed)
 
 
 def _attach(body: str, n: int) -> str:

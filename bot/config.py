@@ -25,6 +25,9 @@ class Settings:
     top_k: int = 4
     rrf_k: int = 60
     min_similarity: float = 0.25  # below this, the report does not cover the question
+    # A table row that leads the next passage by this much is given to the model alone
+    # (neighbouring rows share its words and the model picks the wrong one: eval/report.md).
+    table_focus_margin: float = 0.08
     # Generation
     threads: int = max(1, min(4, os.cpu_count() or 1))
     context_tokens: int = 4096

@@ -19,7 +19,7 @@ from bot.errors import IndexStateError
 from bot.ingest import corpus_hash, load_corpus
 from bot.types import Chunk
 
-FORMAT = 1
+FORMAT = 2  # 2: chunks carry their kind
 CHUNKS = "chunks.jsonl"
 VECTORS = "dense.faiss"
 MANIFEST = "manifest.json"

@@ -8,7 +8,8 @@ _SPACES = re.compile(r"[\s\u00a0\u202f]+")
 # 38 000 / 38,000 / 38.000 -> 38000 ; 42,5 -> 42.5 (a comma followed by 1-2 digits is a decimal mark)
 _THOUSANDS = re.compile(r"(?<=\d)[\s\u00a0\u202f,.](?=\d{3}(?!\d))")
 _DECIMAL_COMMA = re.compile(r"(?<=\d),(?=\d)")
-_FIGURE = re.compile(r"\d+(?:[.,]\d+)*")
+_FIGURE = re.compile(r"\d+(?:[.,]\d+)*(?: ?%)?")  # "92 %" is another figure than "92"
+_PERCENT = re.compile(r"\s*(?:%|pour ?cent\b|per ?cent\b)")
 
 
 def fold(text: str) -> str:
@@ -33,5 +34,5 @@ def canonical(text: str) -> str:
 
 
 def figures(text: str) -> list[str]:
-    """The figures of a text, canonical; years and small counts are figures too."""
-    return _FIGURE.findall(normalize_numbers(fold(text)))
+    """The figures of a text, canonical; years and small counts are figures too; '42,5 %' -> '42.5%'."""
+    return [f.replace(" ", "") for f in _FIGURE.findall(_PERCENT.sub("%", normalize_numbers(fold(text))))]

@@ -14,7 +14,7 @@ from bot.generate import Generator
 from bot.lang import detect_language
 from bot.prompts import (NOT_COVERED, NOT_FOUND, YEAR_HINT, build_messages, error_message,
                          translation_messages)
-from bot.retrieve import Retriever
+from bot.retrieve import Retriever, focus
 from bot.types import (Answer, Citation, Done, Event, Language, Passage, Retrieved, Status, Timings,
                        Token, Turn)
 
@@ -68,7 +68,8 @@ class Pipeline:
             return
 
         yield Status("writing")
-        messages = build_messages(question, language, list(passages), list(history))
+        shown = focus(passages, self.settings.table_focus_margin)  # [n] numbers refer to these
+        messages = build_messages(question, language, list(shown), list(history))
         raw = yield from self._generate(messages, timings, elapsed)
         asked = _years(question)
         if asked and _years(raw) and not asked & _years(raw) and NOT_FOUND not in raw:
@@ -77,20 +78,20 @@ class Pipeline:
             # to llama.cpp, which reuses the rest of the prompt.
             missing = asked
             hint = YEAR_HINT[language].format(years=", ".join(sorted(missing)),
-                                              quotes=" ".join(_year_clauses(missing, passages)))
+                                              quotes=" ".join(_year_clauses(missing, shown)))
             messages[-1] = {"role": "user", "content": f"{messages[-1]['content']}\n{hint}"}
             yield Status("writing")
             raw = yield from self._generate(messages, timings, elapsed)
             if _years(raw) and not asked & _years(raw):
                 raw = NOT_FOUND
         body = raw.replace(NOT_FOUND, "").strip()
-        checked = check_answer(body, passages, self._similarity(passages)) if body else None
+        checked = check_answer(body, shown, self._similarity(shown), question) if body else None
         if checked is None or not checked.cited:
             unsupported = checked.unsupported_figures if checked else ()
             yield finish(NOT_COVERED[language], True, dropped=checked.dropped_markers if checked else 0,
                          unsupported=unsupported)
             return
-        citations = [Citation(n, passages[n - 1].chunk) for n in sorted(checked.cited)]
+        citations = [Citation(n, shown[n - 1].chunk) for n in sorted(checked.cited)]
         yield finish(checked.text, False, citations, checked.dropped_markers, checked.unsupported_figures)
 
     def _generate(self, messages, timings: Timings, elapsed) -> Iterator[Event]:

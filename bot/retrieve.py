@@ -1,6 +1,8 @@
 """Question -> ranked Passages: dense (FAISS) and BM25, fused by reciprocal rank."""
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import bm25s
 import numpy as np
 import Stemmer
@@ -87,3 +89,11 @@ class Retriever:
             fused += np.where(contributes, weight / (self.rrf_k + ranks), 0.0)
         order = np.argsort(-fused, kind="stable")
         return [(int(i), float(fused[i])) for i in order]
+
+
+def focus(passages: Sequence[Passage], table_margin: float) -> tuple[Passage, ...]:
+    """The passages the model sees: a table row that clearly leads the rest is shown alone."""
+    if len(passages) > 1 and passages[0].chunk.kind == "table_row" \
+            and passages[0].similarity - passages[1].similarity >= table_margin:
+        return tuple(passages[:1])
+    return tuple(passages)

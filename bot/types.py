@@ -31,6 +31,7 @@ class Chunk:
     section: str
     location: str  # human anchor: section title and paragraph numbers
     text: str  # the passage as shown to the model and the user
+    kind: str = "text"  # "table_row": one row of a table, each line "Header : cell"
 
     @property
     def embed_text(self) -> str:

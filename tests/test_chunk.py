@@ -37,6 +37,8 @@ def test_table_rows_are_one_chunk_each_with_their_headers():
     zones = [c for c in chunks() if c.section.startswith("Canaux d'entrée rapide")]
     assert [z.location.split(" › ")[1] for z in zones] == ["Hainan Boao Lecheng", "Grande Baie"]
     assert all(z.text.startswith("Zone : ") and "Description : " in z.text for z in zones)
+    assert all(c.kind == "table_row" for c in rows + zones)
+    assert all(c.kind == "text" for c in chunks() if c not in rows + zones)
 
 
 def test_bullets_stay_with_their_lead_sentence():

@@ -57,10 +57,33 @@ def test_uncited_sentence_is_attributed_by_figures_then_similarity():
     assert checked.cited == (2,)
 
 
-def test_uncited_sentence_without_evidence_stays_uncited():
+def test_sentence_tied_to_no_passage_is_removed_but_a_list_lead_in_stays():
     low = lambda sentences: [[0.1, 0.2, 0.1] for _ in sentences]  # noqa: E731
-    checked = check_answer("Voici la réponse.", P, low)
-    assert checked.cited == () and checked.text == "Voici la réponse."
+    checked = check_answer("Philips is a multinational company. Ali Health leads rural care [2].", P, low)
+    assert checked.text == "Ali Health leads rural care [2]." and checked.removed == 1
+    checked = check_answer("Three companies lead:\n1. Ali Health [2]\n2. JD Health [2]", P, low)
+    assert checked.text.startswith("Three companies lead:") and checked.removed == 0
+    assert check_answer("Voici la réponse.", P, low).cited == ()
+
+
+def test_an_answer_of_bare_markers_cites_nothing():
+    for raw in ("[1]", "Passage [1]", "[2] Réponse : [2]."):
+        checked = check_answer(raw, P)
+        assert checked.cited == () and checked.removed == 1, raw
+
+
+def test_an_answer_repeating_the_question_cites_nothing():
+    question = "Quelle zone d'innovation de Pékin le rapport cite-t-il pour ses incitations ?"
+    echo = check_answer("La zone d'innovation de Pékin le rapport cite-t-il pour ses incitations [2].", P,
+                        question=question)
+    assert echo.cited == ()
+    answer = check_answer("Le rapport cite Ali Health pour ses incitations [2].", P, question=question)
+    assert answer.cited == (2,)
+
+
+def test_a_percentage_needs_a_percentage_in_the_passage():
+    checked = check_answer("L'imagerie représente 38 000 % du marché [3].", P)
+    assert checked.cited == () and checked.unsupported_figures == ("38000%",)
 
 
 def test_list_numbering_is_not_taken_for_a_figure():

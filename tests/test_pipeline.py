@@ -132,3 +132,16 @@ def test_jsonl_contract_and_bad_lines(settings):
     assert "error" in records[1] and "error" in records[2] and "error" in records[3]
     assert records[4]["answer"] and "error" not in records[4]
     assert "error" in records[5]
+
+
+def test_a_table_row_that_clearly_leads_is_shown_alone():
+    from bot.retrieve import focus
+    from bot.types import Chunk, Passage
+
+    def passage(rank, kind, similarity):
+        return Passage(Chunk(f"c{rank}", "r.txt", "S", "S", f"text {rank}", kind), rank, 1.0, similarity)
+
+    row, text = passage(1, "table_row", 0.50), passage(2, "text", 0.40)
+    assert focus([row, text], 0.08) == (row,)
+    assert focus([row, passage(2, "text", 0.45)], 0.08) == (row, passage(2, "text", 0.45))
+    assert focus([passage(1, "text", 0.50), text], 0.08) == (passage(1, "text", 0.50), text)
