@@ -52,6 +52,11 @@ def split_sentences(text: str, max_chars: int) -> list[str]:
     return pieces
 
 
+def sentences_of(text: str) -> list[str]:
+    """Every sentence of a passage, line by line (bullets and table cells are lines)."""
+    return [s for line in text.splitlines() for s in split_sentences(line, 0) if s.strip()]
+
+
 def _units(blocks: list[Block]) -> list[_Unit]:
     """A bullet list joins the paragraph right before it: its lead sentence."""
     units: list[_Unit] = []

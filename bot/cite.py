@@ -6,18 +6,20 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from bot.normalize import figures, fold
+from bot.questions import asks_quantity, has_number_word
 from bot.types import Passage
 
 _GROUP = re.compile(r"([ \t]*)\[\s*(\d+(?:\s*(?:[,;]|-|–|and|et)\s*\d+)*)\s*\]")
 MARKER = re.compile(r"\[(\d+)\]")
 _AFTER_STOP = re.compile(r"([.!?])((?:[ \t]*\[\d+\])+)")  # 'X. [1]' -> 'X [1].
-_SENTENCE = re.compile(r"(?<=[.!?;])\s+(?=\S)")
+_ABBREVIATIONS = ("Mr", "Ms", "Dr", "Mme", "M", "St", "Inc", "Ltd", "Co", "vs", "No")
+_SENTENCE = re.compile(r"(?<=[.!?;])" + "".join(rf"(?<!\b{a}\.)" for a in _ABBREVIATIONS) + r"\s+(?=\S)")
 _LIST_NUMBER = re.compile(r"^\s*(?:\d{1,2}[.)]|[-*•])\s+")
 
-# A sentence with no figure in common with any passage is attributed by meaning alone only above this.
-MIN_ATTRIBUTION_SIMILARITY = 0.45
-# An answer whose words are nearly all the question's says nothing ("La zone ... cite-t-il [1].").
-ECHO_SHARE = 0.9
+# A sentence with no figure in common with any passage is attributed by meaning alone only above this
+# (its closeness to the passage or to the passage's closest sentence); below, it is removed.
+MIN_ATTRIBUTION_SIMILARITY = 0.5
+# An answer made only of the question's words says nothing ("La zone ... cite-t-il [1].").
 _WORD = re.compile(r"[^\W\d_]{3,}|\d+")
 _EMPTY = re.compile(r"\b(?:passages?|answer|r[ée]ponse)\b|[\W_]", re.IGNORECASE)
 
@@ -82,10 +84,16 @@ def sentence_figures(sentence: str) -> set[str]:
 
 
 def is_echo(answer: str, question: str) -> bool:
-    """True when the answer only repeats the question's words."""
+    """True when the answer only repeats the question's words (a figure or a name would be new)."""
     words = _WORD.findall(fold(MARKER.sub("", answer)))
-    asked = set(_WORD.findall(fold(question)))
-    return bool(words) and sum(w in asked for w in words) >= ECHO_SHARE * len(words)
+    return bool(words) and set(words) <= set(_WORD.findall(fold(question)))
+
+
+def answers_quantity(answer: str, question: str) -> bool:
+    """A question asking how many or how much is answered only by a figure (or a number in words)."""
+    if not asks_quantity(question):
+        return True
+    return any(sentence_figures(s) for s in split_answer(answer)) or has_number_word(MARKER.sub("", answer))
 
 
 def _is_lead_in(sentence: str) -> bool:
@@ -105,7 +113,7 @@ def check_answer(
     left uncited, or citing a passage without its figures, gets the passage that holds them, chosen
     by `similarity(sentences)` (per sentence, similarity to each passage) when given; one that
     cannot be tied to any passage is removed, as is a sentence with nothing but markers. An answer
-    that only repeats the question cites nothing."""
+    that only repeats the question, or gives no figure to a how-many question, cites nothing."""
     text, dropped = normalize_markers(raw, len(passages))
     sentences = [s for s in split_answer(text) if _EMPTY.sub("", MARKER.sub("", s))]
     removed = len(split_answer(text)) - len(sentences)
@@ -143,7 +151,7 @@ def check_answer(
         attributed += 1
     final = ("\n" if "\n" in text else " ").join(kept).strip()
     cited_numbers = tuple(dict.fromkeys(n for s in kept for n in markers(s)))
-    if question and is_echo(final, question):
+    if question and (is_echo(final, question) or not answers_quantity(final, question)):
         cited_numbers = ()
     return Checked(final, cited_numbers, dropped, tuple(dict.fromkeys(unsupported)), attributed, removed)
 

@@ -5,15 +5,18 @@ import re
 import time
 from collections.abc import Iterator, Sequence
 
-from bot.cite import check_answer
+import numpy as np
+
+from bot.chunk import sentences_of
+from bot.cite import MARKER, check_answer, markers, split_answer
 from bot.config import Settings
 from bot.embed import Embedder
 from bot.errors import InputError
-from bot.followup import is_follow_up
 from bot.generate import Generator
 from bot.lang import detect_language
 from bot.prompts import (NOT_COVERED, NOT_FOUND, YEAR_HINT, build_messages, error_message,
                          translation_messages)
+from bot.questions import is_follow_up
 from bot.retrieve import Retriever, focus
 from bot.types import (Answer, Citation, Done, Event, Language, Passage, Retrieved, Status, Timings,
                        Token, Turn)
@@ -91,6 +94,14 @@ class Pipeline:
             yield finish(NOT_COVERED[language], True, dropped=checked.dropped_markers if checked else 0,
                          unsupported=unsupported)
             return
+        if _wrong_language(checked.text, language):
+            # The model answered in the passages' language: translate it sentence by sentence, keeping
+            # each sentence's markers, and check the translation like any answer.
+            yield Status("writing")
+            translated = check_answer(self._in_language(checked.text, language), shown, self._similarity(shown),
+                                      question)
+            if translated.cited:
+                checked = translated
         citations = [Citation(n, shown[n - 1].chunk) for n in sorted(checked.cited)]
         yield finish(checked.text, False, citations, checked.dropped_markers, checked.unsupported_figures)
 
@@ -110,21 +121,44 @@ class Pipeline:
             shown = len(raw)
         return raw
 
-    def translate(self, text: str, language: Language) -> str:
-        """A cited passage in the reader's language, on demand (the passages stay the evidence)."""
-        return "".join(self.generator.stream(translation_messages(text, language), 2 * len(text) // 3 + 50)).strip()
+    def translate(self, text: str, language: Language, answer: bool = False) -> str:
+        """A cited passage in the reader's language, on demand (the passages stay the evidence),
+        or with `answer`, a sentence of an answer."""
+        messages = translation_messages(text, language, answer)
+        return "".join(self.generator.stream(messages, 2 * len(text) // 3 + 50)).strip()
+
+    def _in_language(self, text: str, language: Language) -> str:
+        sentences = []
+        for sentence in split_answer(text):
+            body = MARKER.sub("", sentence).strip()
+            translated = self.translate(body, language, answer=True)
+            sentences.append(" ".join([translated, *(f"[{n}]" for n in markers(sentence))]))
+        return ("\n" if "\n" in text else " ").join(sentences)
 
     def sentence_scores(self, claim: str, sentences: list[str]) -> list[float]:
         """Similarity of an answer sentence to each sentence of a passage (for highlighting)."""
         return (self.embedder.embed_queries([claim]) @ self.embedder.embed_documents(sentences).T)[0].tolist()
 
     def _similarity(self, passages: Sequence[Passage]):
-        vectors = self.retriever.vectors([p.chunk for p in passages])
+        """Per answer sentence, its closeness to each passage: to the whole passage or to its
+        closest sentence, whichever is higher (a sentence copied or translated from the passage
+        scores high on the second, a summary of it on the first)."""
 
         def similarity(sentences: list[str]) -> list[list[float]]:
-            return (self.embedder.embed_queries(sentences) @ vectors.T).tolist()
+            queries = self.embedder.embed_queries(sentences)
+            scores = queries @ self.retriever.vectors([p.chunk for p in passages]).T
+            for j, passage in enumerate(passages):
+                parts = self.embedder.embed_documents(sentences_of(passage.chunk.text))
+                scores[:, j] = np.maximum(scores[:, j], (queries @ parts.T).max(axis=1))
+            return scores.tolist()
 
         return similarity
+
+
+def _wrong_language(text: str, language: Language) -> bool:
+    """An answer of a few words (names, figures) has no language; a longer one must be the reader's."""
+    body = MARKER.sub("", text)
+    return len(re.findall(r"\w+", body)) >= 6 and detect_language(body, default=language) != language
 
 
 def _years(text: str) -> set[str]:

@@ -21,6 +21,8 @@ SYSTEM = (
 LANGUAGE_NAME = {"fr": "French", "en": "English"}
 
 TRANSLATE = "Translate this passage from a French report into {language}. Reply with the translation only."
+TRANSLATE_ANSWER = ("Translate this sentence into {language}. Keep names and figures exactly as written. "
+                    "Reply with the translation only.")
 
 ANSWER_IN = {"fr": "Réponds en français.", "en": "Answer in English."}
 
@@ -100,8 +102,10 @@ def build_messages(question: str, language: Language, passages: list[Passage],
     return messages
 
 
-def translation_messages(text: str, language: Language) -> list[dict[str, str]]:
-    return [{"role": "system", "content": TRANSLATE.format(language=LANGUAGE_NAME[language])},
+def translation_messages(text: str, language: Language, answer: bool = False) -> list[dict[str, str]]:
+    """A cited passage (or, with `answer`, a sentence of an answer) into `language`."""
+    system = TRANSLATE_ANSWER if answer else TRANSLATE
+    return [{"role": "system", "content": system.format(language=LANGUAGE_NAME[language])},
             {"role": "user", "content": text}]
 
 

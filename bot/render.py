@@ -6,7 +6,7 @@ import re
 from collections.abc import Callable, Sequence
 
 from bot.cite import MARKER, split_answer
-from bot.chunk import split_sentences
+from bot.chunk import sentences_of
 from bot.normalize import figures, fold
 from bot.prompts import UI
 from bot.types import Answer, Citation, Language
@@ -41,7 +41,7 @@ def _word_overlap(claim: str, sentences: list[str]) -> list[float]:
 def supporting_sentence(answer: Answer, citation: Citation, score: Scorer | None = None) -> str:
     """The sentence of the cited passage that best supports the answer's sentences citing it."""
     claims = [MARKER.sub("", s) for s in split_answer(answer.text) if f"[{citation.n}]" in s]
-    sentences = [s for line in citation.chunk.text.splitlines() for s in split_sentences(line, 0) if s.strip()]
+    sentences = sentences_of(citation.chunk.text)
     if not claims or not sentences:
         return ""
     totals = [0.0] * len(sentences)

@@ -20,6 +20,10 @@ def test_groups_ranges_and_invalid_markers():
     assert dropped == 1
 
 
+def test_abbreviations_do_not_end_a_sentence():
+    assert split_answer("It is run by Dr. Wang and Mr. Li. Next [1].") == ["It is run by Dr. Wang and Mr. Li.", "Next [1]."]
+
+
 def test_marker_after_the_full_stop_joins_its_sentence():
     text, _ = normalize_markers("Premier point. [2] Second point [1].", 3)
     assert split_answer(text) == ["Premier point [2].", "Second point [1]."]
@@ -79,6 +83,8 @@ def test_an_answer_repeating_the_question_cites_nothing():
     assert echo.cited == ()
     answer = check_answer("Le rapport cite Ali Health pour ses incitations [2].", P, question=question)
     assert answer.cited == (2,)
+    figure = check_answer("38 000 hôpitaux [3].", P, question="Combien d'hôpitaux ?")
+    assert figure.cited == (3,)
 
 
 def test_a_percentage_needs_a_percentage_in_the_passage():
@@ -89,3 +95,12 @@ def test_a_percentage_needs_a_percentage_in_the_passage():
 def test_list_numbering_is_not_taken_for_a_figure():
     checked = check_answer("1. Ali Health [2]\n2. JD Health [2]", P)
     assert checked.cited == (2,) and not checked.unsupported_figures
+
+
+def test_a_how_many_question_needs_a_figure_in_the_answer():
+    question = "How many hospitals use Ali Health's tools?"
+    vague = check_answer("Ali Health tools are used in many hospitals [2].", P, question=question)
+    assert vague.cited == ()
+    assert check_answer("Public hospitals number 38 000 [3].", P, question=question).cited == (3,)
+    assert check_answer("Three companies lead [2].", P, question="How many companies lead?").cited == (2,)
+    assert check_answer("Ali Health leads [2].", P, question="Who leads?").cited == (2,)

@@ -145,3 +145,21 @@ def test_a_table_row_that_clearly_leads_is_shown_alone():
     assert focus([row, text], 0.08) == (row,)
     assert focus([row, passage(2, "text", 0.45)], 0.08) == (row, passage(2, "text", 0.45))
     assert focus([passage(1, "text", 0.50), text], 0.08) == (passage(1, "text", 0.50), text)
+
+
+def test_an_answer_in_another_language_is_translated_for_the_reader(settings):
+    pipeline, generator = make(settings, "")
+    n = passage_number(pipeline, "18,88")
+    generator.replies = [f"The market should reach 18,88 billion US dollars by 2030 [{n}].",
+                         "Le marché devrait atteindre 18,88 milliards de dollars US d'ici 2030."]
+    answer = pipeline.answer(QUESTION)
+    assert answer.text == f"Le marché devrait atteindre 18,88 milliards de dollars US d'ici 2030 [{n}]."
+    assert answer.language == "fr" and [c.n for c in answer.citations] == [n]
+    assert "Translate this sentence into French" in generator.calls[1][0]["content"]
+
+
+def test_a_short_answer_of_names_and_figures_is_not_translated(settings):
+    pipeline, generator = make(settings, "")
+    n = passage_number(pipeline, "18,88")
+    generator.reply = f"USD 18,88 bn [{n}]."
+    assert pipeline.answer(QUESTION).text == f"USD 18,88 bn [{n}]." and len(generator.calls) == 1

@@ -2,7 +2,7 @@
 import json
 
 from bot.feedback import append_feedback, feedback_record
-from bot.followup import is_follow_up
+from bot.questions import is_follow_up
 from bot.render import answer_markdown, conversation_markdown, escape_markdown, sources_html
 from bot.types import Answer, Chunk, Citation, Passage, Timings
 

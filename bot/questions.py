@@ -1,0 +1,33 @@
+"""What a question's wording says: is it a follow-up ("Et en 2030 ?"), does it ask for a quantity?"""
+from __future__ import annotations
+
+import re
+
+_STARTS = re.compile(r"^\s*(et|mais|puis|aussi|and|but|also|what about|how about|qu'en est-il|pareil)\b",
+                     re.IGNORECASE)
+_POINTS_BACK = re.compile(
+    r"\b(elles?|ils|eux|leurs?|celles?|celui|ceux|ceci|cela|[qs]u?'y|-(?:elles?|ils)"
+    r"|they|them|their|theirs|those|these|that one|the latter|the former)\b",
+    re.IGNORECASE,
+)
+
+
+def is_follow_up(question: str) -> bool:
+    words = re.findall(r"\w+", question)
+    return len(words) <= 4 or bool(_STARTS.match(question) or _POINTS_BACK.search(question))
+
+
+_QUANTITY = re.compile(r"\b(how many|how much|combien|quelle part|what share|what percentage|quel pourcentage"
+                       r"|chiffre d'affaires|revenue|turnover)\b", re.IGNORECASE)
+_NUMBER_WORDS = re.compile(r"\b(deux|trois|quatre|cinq|six|sept|huit|neuf|dix|douze|vingt|cent|mille|millions?"
+                           r"|milliards?|two|three|four|five|six|seven|eight|nine|ten|twelve|twenty|hundreds?"
+                           r"|thousands?|millions?|billions?)\b", re.IGNORECASE)
+
+
+def asks_quantity(question: str) -> bool:
+    """'Combien… ?', 'How much…?', 'What share…?': only a figure answers it."""
+    return bool(_QUANTITY.search(question))
+
+
+def has_number_word(text: str) -> bool:
+    return bool(_NUMBER_WORDS.search(text))
