@@ -37,5 +37,11 @@ def test_summary_and_gate():
     assert any(f.startswith("accuracy") for f in failures)
     assert not gate(s, {"metrics": dict(baseline["metrics"], accuracy=0.82)})
     assert any("floor" in f for f in gate(summarize(results[4:]), {"metrics": dict(baseline["metrics"], accuracy=0.0)}))
+    refusing = dict(baseline["metrics"], accuracy=0.8, false_refusal_rate=0.1)
+    assert [f for f in gate(s, {"metrics": refusing}) if f.startswith("false_refusal_rate")] == [
+        "false_refusal_rate 0.200 is more than 0.05 above the baseline 0.100"]
+    assert not gate(s, {"metrics": dict(refusing, false_refusal_rate=0.18)})
+    everything_refused = summarize([result(correct=False, abstained=True)] * 4)
+    assert any("over the ceiling" in f for f in gate(everything_refused, {"metrics": {}}))
     s_bad = summarize(results + [result(unsupported=("99",))])
     assert any(f.startswith("unsupported_figures") for f in gate(s_bad, {"metrics": dict(baseline["metrics"], accuracy=0.8)}))
