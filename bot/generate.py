@@ -16,21 +16,52 @@ class Generator(Protocol):
 
 class LlamaGenerator:
     """A GGUF chat model run by llama-cpp-python; loaded once, reused for every question.
-    llama.cpp keeps the previous prompt's computed prefix, so the fixed system prompt is read once."""
 
-    def __init__(self, model_path: Path, name: str, threads: int, context_tokens: int):
+    The system prompt, the same for every answer, is computed once on its own and kept; each prompt
+    is then read from the end of it. Whatever the previous question was, the same prompt is thus
+    computed the same way and gets the same answer (llama.cpp would otherwise reuse the longest
+    cached prefix, and a different split of the work can change a greedy answer)."""
+
+    def __init__(self, model_path: Path, name: str, threads: int, context_tokens: int, system: str = ""):
         from llama_cpp import Llama
+        from llama_cpp.llama_chat_format import Jinja2ChatFormatter
 
         self.name = name
         self._llm = Llama(
             model_path=str(model_path), n_ctx=context_tokens, n_threads=threads,
             n_threads_batch=threads, n_batch=512, seed=0, verbose=False,
         )
+        text = self._llm._model.token_get_text
+        self._format = Jinja2ChatFormatter(self._llm.metadata["tokenizer.chat_template"],
+                                           eos_token=text(self._llm.token_eos()), bos_token=text(self._llm.token_bos()))
+        self._anchor = self._common_prefix(system) if system else []
+
+    def _tokens(self, messages: list[dict[str, str]]) -> list[int]:
+        result = self._format(messages=messages)
+        return self._llm.tokenize(result.prompt.encode("utf-8"), add_bos=not result.added_special, special=True)
+
+    def _common_prefix(self, system: str) -> list[int]:
+        """The tokens every prompt with this system message starts with."""
+        a = self._tokens([{"role": "system", "content": system}, {"role": "user", "content": "a"}])
+        b = self._tokens([{"role": "system", "content": system}, {"role": "user", "content": "b"}])
+        return a[:next(i for i, (x, y) in enumerate(zip(a, b)) if x != y)]
+
+    def _start_from_anchor(self, messages: list[dict[str, str]]) -> None:
+        """Leave in llama.cpp's cache the system prompt alone (computed alone), or nothing."""
+        anchor, llm = self._anchor, self._llm
+        if not anchor or self._tokens(messages)[:len(anchor)] != anchor:
+            llm.reset()
+            return
+        if llm.n_tokens < len(anchor) or list(llm.input_ids[:len(anchor)]) != anchor:
+            llm.reset()
+            llm.eval(anchor)
+        llm.n_tokens = len(anchor)
 
     def count_tokens(self, text: str) -> int:
         return len(self._llm.tokenize(text.encode("utf-8"), add_bos=False, special=True))
 
     def stream(self, messages: list[dict[str, str]], max_tokens: int) -> Iterator[str]:
+        self._start_from_anchor(messages)
         pieces = self._llm.create_chat_completion(
             messages=messages, temperature=0.0, top_k=1, top_p=1.0, min_p=0.0,
             repeat_penalty=1.0, max_tokens=max_tokens, seed=0, stream=True,

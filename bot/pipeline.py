@@ -77,8 +77,7 @@ class Pipeline:
         asked = _years(question)
         if asked and _years(raw) and not asked & _years(raw) and NOT_FOUND not in raw:
             # The answer names another year than the one asked (2028 for 2030): a wrong figure for
-            # an investor. Ask once more, quoting the passages on that year; only the hint is new
-            # to llama.cpp, which reuses the rest of the prompt.
+            # an investor. Ask once more, quoting the passages on that year.
             missing = asked
             hint = YEAR_HINT[language].format(years=", ".join(sorted(missing)),
                                               quotes=" ".join(_year_clauses(missing, shown)))

@@ -7,6 +7,7 @@ from bot.generate import LlamaGenerator
 from bot.index import load_or_build
 from bot.models import EMBEDDER, GENERATORS, check_model
 from bot.pipeline import Pipeline
+from bot.prompts import SYSTEM
 from bot.retrieve import Retriever
 
 
@@ -22,7 +23,7 @@ def load_embedder(settings: Settings) -> SentenceTransformerEmbedder:
 def load_generator(settings: Settings) -> LlamaGenerator:
     spec = GENERATORS[settings.generator]
     path = check_model(spec, settings.cache_dir)
-    return LlamaGenerator(path, spec.label, settings.threads, settings.context_tokens)
+    return LlamaGenerator(path, spec.label, settings.threads, settings.context_tokens, system=SYSTEM)
 
 
 def load_pipeline(settings: Settings, embedder=None, generator=None) -> Pipeline:
