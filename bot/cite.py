@@ -11,7 +11,7 @@ from bot.types import Passage
 
 _GROUP = re.compile(r"([ \t]*)\[\s*(\d+(?:\s*(?:[,;]|-|–|and|et)\s*\d+)*)\s*\]")
 MARKER = re.compile(r"\[(\d+)\]")
-_AFTER_STOP = re.compile(r"([.!?])((?:[ \t]*\[\d+\])+)")  # 'X. [1]' -> 'X [1].
+_AFTER_STOP = re.compile(r"([.!?])((?:[ \t]*\[\d+\])+)")  # 'X. [1]' -> 'X [1].'
 _ABBREVIATIONS = ("Mr", "Ms", "Dr", "Mme", "M", "St", "Inc", "Ltd", "Co", "vs", "No")
 _SENTENCE = re.compile(r"(?<=[.!?;])" + "".join(rf"(?<!\b{a}\.)" for a in _ABBREVIATIONS) + r"\s+(?=\S)")
 _LIST_NUMBER = re.compile(r"^\s*(?:\d{1,2}[.)]|[-*•])\s+")
@@ -19,9 +19,8 @@ _LIST_NUMBER = re.compile(r"^\s*(?:\d{1,2}[.)]|[-*•])\s+")
 # A sentence with no figure in common with any passage is attributed by meaning alone only above this
 # (its closeness to the passage or to the passage's closest sentence); below, it is removed.
 MIN_ATTRIBUTION_SIMILARITY = 0.5
-# An answer made only of the question's words says nothing ("La zone ... cite-t-il [1].").
-_WORD = re.compile(r"[^\W\d_]{3,}|\d+")
-_EMPTY = re.compile(r"\b(?:passages?|answer|r[ée]ponse)\b|[\W_]", re.IGNORECASE)
+_WORD = re.compile(r"[^\W\d_]{3,}|\d+")  # the words compared to spot an answer that repeats the question
+_EMPTY = re.compile(r"\b(?:passages?|answer|r[ée]ponse)\b|[\W_]", re.IGNORECASE)  # all "Passage [1]" holds
 
 
 @dataclass(frozen=True)
@@ -115,8 +114,9 @@ def check_answer(
     cannot be tied to any passage is removed, as is a sentence with nothing but markers. An answer
     that only repeats the question, or gives no figure to a how-many question, cites nothing."""
     text, dropped = normalize_markers(raw, len(passages))
-    sentences = [s for s in split_answer(text) if _EMPTY.sub("", MARKER.sub("", s))]
-    removed = len(split_answer(text)) - len(sentences)
+    parts = split_answer(text)
+    sentences = [s for s in parts if _EMPTY.sub("", MARKER.sub("", s))]
+    removed = len(parts) - len(sentences)
     held = [set(figures(p.chunk.text)) for p in passages]
     everywhere = set().union(*held) if held else set()
 
