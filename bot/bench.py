@@ -45,13 +45,14 @@ def run_bench(settings: Settings, repeats: int = 1) -> dict:
     pipeline = load_pipeline(settings, embedder, generator)
 
     first, total, rates, prompt_tokens = [], [], [], []
+    from bot.prompts import build_messages
+    from bot.retrieve import focus
+
     for _ in range(repeats):
         for question in QUESTIONS:
-            from bot.prompts import build_messages
-
             answer = pipeline.answer(question)
             if answer.timings.first_token_ms:
-                passages = list(answer.passages)
+                passages = list(focus(answer.passages, settings.table_focus_margin))
                 text = "".join(m["content"] for m in build_messages(question, answer.language, passages, []))
                 prompt_tokens.append(generator.count_tokens(text))
                 tokens = generator.count_tokens(answer.text)
