@@ -43,7 +43,7 @@ class Runner:
             self.stops[session].set()
 
     def events(self, question: str, history: list[Turn], session: str) -> Iterator[object | None]:
-        """Pipeline events, with None every half second while nothing new arrived; ends early once stopped."""
+        """Pipeline events, with None every quarter second while nothing new arrived; ends early once stopped."""
         out: queue.Queue = queue.Queue()
         stop = self.stops[session] = threading.Event()
 
@@ -74,6 +74,8 @@ class Runner:
                 yield item
         finally:  # the page went away or was stopped: the worker ends at its next token
             stop.set()
+            if self.stops.get(session) is stop:
+                del self.stops[session]
 
 
 def completed(answers: list[Answer | None]) -> list[Answer]:

@@ -40,6 +40,7 @@ def test_stop_ends_the_answer_early_and_the_next_question_is_answered(settings):
 
     events = list(run.events(question, [], "session-a"))
     assert isinstance(events[-1], Done) and "18,88" in events[-1].answer.text
+    assert run.stops == {}  # nothing kept once a question is over
 
 
 def test_stopping_another_session_leaves_an_answer_alone(settings):
