@@ -87,7 +87,8 @@ class Pipeline:
             if _years(raw) and not asked & _years(raw):
                 raw = NOT_FOUND
         body = raw.replace(NOT_FOUND, "").strip()
-        checked = check_answer(body, shown, self._similarity(shown), question) if body else None
+        similarity = self._similarity(shown)
+        checked = check_answer(body, shown, similarity, question) if body else None
         if checked is None or not checked.cited:
             unsupported = checked.unsupported_figures if checked else ()
             yield finish(NOT_COVERED[language], True, dropped=checked.dropped_markers if checked else 0,
@@ -97,8 +98,7 @@ class Pipeline:
             # The model answered in the passages' language: translate it sentence by sentence, keeping
             # each sentence's markers, and check the translation like any answer.
             yield Status("writing")
-            translated = check_answer(self._in_language(checked.text, language), shown, self._similarity(shown),
-                                      question)
+            translated = check_answer(self._in_language(checked.text, language), shown, similarity, question)
             if translated.cited:
                 checked = translated
         citations = [Citation(n, shown[n - 1].chunk) for n in sorted(checked.cited)]
@@ -141,13 +141,17 @@ class Pipeline:
     def _similarity(self, passages: Sequence[Passage]):
         """Per answer sentence, its closeness to each passage: to the whole passage or to its
         closest sentence, whichever is higher (a sentence copied or translated from the passage
-        scores high on the second, a summary of it on the first)."""
+        scores high on the second, a summary of it on the first). The passages are embedded once,
+        when first needed, for every check of this answer."""
+        vectors: list[np.ndarray] = []  # the whole passages, then each passage's sentences
 
         def similarity(sentences: list[str]) -> list[list[float]]:
+            if not vectors:
+                vectors.append(self.retriever.vectors([p.chunk for p in passages]))
+                vectors.extend(self.embedder.embed_documents(sentences_of(p.chunk.text)) for p in passages)
             queries = self.embedder.embed_queries(sentences)
-            scores = queries @ self.retriever.vectors([p.chunk for p in passages]).T
-            for j, passage in enumerate(passages):
-                parts = self.embedder.embed_documents(sentences_of(passage.chunk.text))
+            scores = queries @ vectors[0].T
+            for j, parts in enumerate(vectors[1:]):
                 scores[:, j] = np.maximum(scores[:, j], (queries @ parts.T).max(axis=1))
             return scores.tolist()
 
