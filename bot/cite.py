@@ -5,9 +5,8 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from bot.normalize import figures, fold
-from bot.questions import asks_quantity, has_number_word
-from bot.types import Passage
+from bot.normalize import figures
+from bot.types import Passage, Withdrawn
 
 _GROUP = re.compile(r"([ \t]*)\[\s*(\d+(?:\s*(?:[,;]|-|–|and|et)\s*\d+)*)\s*\]")
 MARKER = re.compile(r"\[(\d+)\]")
@@ -19,8 +18,9 @@ _LIST_NUMBER = re.compile(r"^\s*(?:\d{1,2}[.)]|[-*•])\s+")
 # A sentence with no figure in common with any passage is attributed by meaning alone only above this
 # (its closeness to the passage or to the passage's closest sentence); below, it is removed.
 MIN_ATTRIBUTION_SIMILARITY = 0.5
-_WORD = re.compile(r"[^\W\d_]{3,}|\d+")  # the words compared to spot an answer that repeats the question
-_EMPTY = re.compile(r"\b(?:passages?|answer|r[ée]ponse)\b|[\W_]", re.IGNORECASE)  # all "Passage [1]" holds
+# All that "Passage [1]", "Passages [1] and [2]" or "Voir la source [2]" hold: a sentence of these is empty.
+_EMPTY = re.compile(r"\b(?:passages?|answer|r[ée]ponse|sources?|see|voir|cf|and|et|or|ou|in|dans|the|le|la|les"
+                    r"|of|de|du|des|from)\b|[\W_]", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -31,6 +31,7 @@ class Checked:
     unsupported_figures: tuple[str, ...]  # figures of removed sentences: in no passage given
     attributed: int  # sentences the model left uncited that got a citation here
     removed: int = 0  # sentences tied to no passage (no figure, too far in meaning), or empty
+    withdrawn: tuple[Withdrawn, ...] = ()  # the sentences taken out, with their reason
 
 
 def _expand(group: str) -> list[int]:
@@ -82,19 +83,6 @@ def sentence_figures(sentence: str) -> set[str]:
     return set(figures(_LIST_NUMBER.sub("", MARKER.sub("", sentence))))
 
 
-def is_echo(answer: str, question: str) -> bool:
-    """True when the answer only repeats the question's words (a figure or a name would be new)."""
-    words = _WORD.findall(fold(MARKER.sub("", answer)))
-    return bool(words) and set(words) <= set(_WORD.findall(fold(question)))
-
-
-def answers_quantity(answer: str, question: str) -> bool:
-    """A question asking how many or how much is answered only by a figure (or a number in words)."""
-    if not asks_quantity(question):
-        return True
-    return any(sentence_figures(s) for s in split_answer(answer)) or has_number_word(MARKER.sub("", answer))
-
-
 def _is_lead_in(sentence: str) -> bool:
     """'The report names three barriers:' introduces a list; it needs no citation of its own."""
     return MARKER.sub("", sentence).rstrip().endswith(":")
@@ -104,18 +92,17 @@ def check_answer(
     raw: str,
     passages: Sequence[Passage],
     similarity: Callable[[list[str]], list[list[float]]] | None = None,
-    question: str = "",
 ) -> Checked:
     """Make every kept sentence cite a passage that holds its figures.
 
     A sentence whose figures are in no passage is removed (its figures are reported). A sentence
     left uncited, or citing a passage without its figures, gets the passage that holds them, chosen
     by `similarity(sentences)` (per sentence, similarity to each passage) when given; one that
-    cannot be tied to any passage is removed, as is a sentence with nothing but markers. An answer
-    that only repeats the question, or gives no figure to a how-many question, cites nothing."""
+    cannot be tied to any passage is removed, as is a sentence with nothing but markers."""
     text, dropped = normalize_markers(raw, len(passages))
     parts = split_answer(text)
     sentences = [s for s in parts if _EMPTY.sub("", MARKER.sub("", s))]
+    withdrawn = [Withdrawn(s, "empty") for s in parts if not _EMPTY.sub("", MARKER.sub("", s))]
     removed = len(parts) - len(sentences)
     held = [set(figures(p.chunk.text)) for p in passages]
     everywhere = set().union(*held) if held else set()
@@ -137,6 +124,7 @@ def check_answer(
         figs = sentence_figures(sentence)
         if not figs <= everywhere:
             unsupported.extend(sorted(figs - everywhere))
+            withdrawn.append(Withdrawn(sentence, "unsupported_figure", ", ".join(sorted(figs - everywhere))))
             continue
         candidates = [j for j, h in enumerate(held) if figs <= h]
         sims = scores.get(i)
@@ -146,14 +134,14 @@ def check_answer(
                 kept.append(sentence)
             else:
                 removed += 1
+                withdrawn.append(Withdrawn(sentence, "untied"))
             continue
         kept.append(_attach(MARKER.sub("", sentence).rstrip(), best + 1))
         attributed += 1
     final = ("\n" if "\n" in text else " ").join(kept).strip()
     cited_numbers = tuple(dict.fromkeys(n for s in kept for n in markers(s)))
-    if question and (is_echo(final, question) or not answers_quantity(final, question)):
-        cited_numbers = ()
-    return Checked(final, cited_numbers, dropped, tuple(dict.fromkeys(unsupported)), attributed, removed)
+    return Checked(final, cited_numbers, dropped, tuple(dict.fromkeys(unsupported)), attributed, removed,
+                   tuple(withdrawn))
 
 
 def _attach(body: str, n: int) -> str:

@@ -30,13 +30,15 @@ GATE = (
 )
 # Figures found in no cited passage: the target is zero; the gate allows no more than the baseline.
 TARGETS = {"accuracy": 0.90, "recall@5": 0.95, "citation_precision": 0.95, "language_match": 0.98,
-           "abstention_recall": 1.0, "false_refusal_rate": 0.05, "unsupported_figures": 0}
+           "abstention_recall": 1.0, "false_refusal_rate": 0.05, "unsupported_figures": 0, "wrong_figures": 0}
+# Counts that must not grow past the baseline: a figure in no cited passage, a wrong figure given as the answer.
+COUNTS = ("unsupported_figures", "wrong_figures")
 
 
 def run_items(pipeline: Pipeline, items: list[GoldItem], progress: bool = True) -> list[ItemResult]:
     results = []
     for i, item in enumerate(items, 1):
-        answer = pipeline.answer(item.question, item.history)
+        answer = pipeline.answer(item.question, item.history, item.language)
         ranked = [p.chunk for p in pipeline.retriever.search(retrieval_queries(item.question, item.history), 10)]
         result = score_item(item, answer, ranked, detect_language(answer.text, default=answer.language))
         results.append(result)
@@ -81,14 +83,14 @@ def gate(summary: dict, baseline: dict) -> list[str]:
         if sign * value < sign * floor:
             failures.append(f"{name} {value:.3f} is {'under the floor' if higher_is_better else 'over the ceiling'} "
                             f"{floor}")
-    if summary["unsupported_figures"] > base.get("unsupported_figures", 0):
-        failures.append(f"unsupported_figures {summary['unsupported_figures']} > baseline "
-                        f"{base.get('unsupported_figures', 0)}")
+    for name in COUNTS:
+        if name in base and summary[name] > base[name]:
+            failures.append(f"{name} {summary[name]} > baseline {base[name]}")
     return failures
 
 
 def write_baseline(summary: dict, model: str, path: Path = BASELINE) -> None:
-    keep = [name for name, *_ in GATE] + ["unsupported_figures", "false_refusal_rate"]
+    keep = [name for name, *_ in GATE] + list(COUNTS)
     record = {"commit": git_commit(), "model": model, "written_at": time.strftime("%Y-%m-%d"),
               "metrics": {k: summary[k] for k in keep}}
     path.write_text(json.dumps(record, indent=2) + "\n")
@@ -127,7 +129,7 @@ def report_markdown(groups: dict[str, dict], results: list[ItemResult], model: s
                     baseline: dict | None, failures: list[str], ablations: str = "") -> str:
     overall = groups["all"]
     cols = ["n", "accuracy", "recall@1", "recall@5", "mrr", "citation_validity", "citation_precision",
-            "language_match", "abstention_recall", "false_refusal_rate", "unsupported_figures",
+            "language_match", "abstention_recall", "false_refusal_rate", "unsupported_figures", "wrong_figures",
             "first_token_ms_p50", "total_ms_p50", "total_ms_p95"]
     lines = [
         "# Evaluation report", "",
@@ -137,7 +139,7 @@ def report_markdown(groups: dict[str, dict], results: list[ItemResult], model: s
     ]
     for name, target in TARGETS.items():
         value = overall.get(name)
-        lower_better = name in ("false_refusal_rate", "unsupported_figures")
+        lower_better = name in ("false_refusal_rate", *COUNTS)
         met = value is not None and (value <= target if lower_better else value >= target)
         lines.append(f"| {name} | {target} | {_fmt(value)} | {'yes' if met else 'no'} |")
     for lang in ("fr", "en"):
@@ -147,7 +149,12 @@ def report_markdown(groups: dict[str, dict], results: list[ItemResult], model: s
               "|---" * (len(cols) + 1) + "|"]
     for name, summary in groups.items():
         lines.append(f"| {name} | " + " | ".join(_fmt(summary.get(c)) for c in cols) + " |")
-    lines += ["", "![chart](report.png)", ""]
+    lines += ["", "![chart](report.png)", "", "## Why answers were declined or sentences withdrawn", "",
+              "| reason | declined | sentences withdrawn |", "|---|---|---|"]
+    declined, withdrawn = overall.get("refusals_by_reason", {}), overall.get("withdrawn_by_reason", {})
+    for reason in sorted(set(declined) | set(withdrawn)):
+        lines.append(f"| {reason} | {declined.get(reason, 0)} | {withdrawn.get(reason, 0)} |")
+    lines.append("")
     if baseline:
         lines += ["## Regression gate", "",
                   f"Baseline from commit {baseline.get('commit')} ({baseline.get('model')}, "
@@ -155,10 +162,11 @@ def report_markdown(groups: dict[str, dict], results: list[ItemResult], model: s
         lines += [f"- FAIL: {f}" for f in failures] or ["- pass"]
         lines.append("")
     wrong = [r for r in results if not r.correct or r.unsupported]
-    lines += ["## Items answered wrongly", "", "| id | kind | question | answer |", "|---|---|---|---|"]
+    lines += ["## Items answered wrongly", "", "| id | kind | question | answer | reason |", "|---|---|---|---|---|"]
     for r in wrong:
         answer = r.answer.replace("\n", " ").replace("|", "/")[:220]
-        lines.append(f"| {r.id} | {r.kind} | {r.question.replace('|', '/')} | {answer} |")
+        why = r.reason or ("wrong figure" if r.wrong_figure else "")
+        lines.append(f"| {r.id} | {r.kind} | {r.question.replace('|', '/')} | {answer} | {why} |")
     if ablations:
         lines += ["", ablations]
     return "\n".join(lines) + "\n"

@@ -28,9 +28,10 @@ def _word_vote(text: str) -> Language | None:
     return "fr" if fr > en else "en"
 
 
-def detect_language(text: str, previous: Language | None = None, default: Language = "fr") -> Language:
+def detect_language(text: str, previous: Language | None = None, default: Language = "en") -> Language:
     """French or English. Short or unclear text ("Et en 2030 ?") falls back to the word vote,
-    then to the conversation's previous language, then to `default`."""
+    then to the conversation's previous language, then to French typography, then to `default`
+    (the reader's language when known, else English)."""
     words = _WORD.findall(text.lower())
     if len(words) >= 4:
         try:
@@ -40,4 +41,6 @@ def detect_language(text: str, previous: Language | None = None, default: Langua
         fr, en = scores.get("fr", 0.0), scores.get("en", 0.0)
         if max(fr, en) >= 0.5:
             return "fr" if fr >= en else "en"
-    return _word_vote(text) or previous or default
+    # French typography spaces the question mark: "NMPA ?" is French, "PIPL?" is not.
+    typography: Language | None = "fr" if re.search(r"\w[ \u00a0\u202f][?!;]", text) else None
+    return _word_vote(text) or previous or typography or default

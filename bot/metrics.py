@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,6 +25,8 @@ class GoldItem:
     facts: tuple[tuple[str, ...], ...]
     evidence: tuple[str, ...]
     history: tuple[Turn, ...] = ()
+    tags: tuple[str, ...] = ()  # "adversarial": a tempting answer is a figure or name attached to something else
+    language: str | None = None  # the reader's language when the question is too short to carry one
 
     @property
     def answerable(self) -> bool:
@@ -43,6 +46,7 @@ def load_gold(path: Path) -> list[GoldItem]:
                 facts=tuple(tuple(group) for group in raw.get("facts", [])),
                 evidence=tuple(raw.get("evidence", [])),
                 history=tuple(Turn(t["role"], t["content"]) for t in raw.get("history", [])),
+                tags=tuple(raw.get("tags", [])), language=raw.get("language"),
             ))
         except (ValueError, KeyError, TypeError) as exc:
             raise BotError(f"{path}:{number}: not a gold item ({exc}).") from None
@@ -95,6 +99,20 @@ class ItemResult:
     first_token_ms: float = 0.0
     total_ms: float = 0.0
     answerable: bool = True
+    reason: str = ""  # why it was declined
+    withdrawn: list[str] = field(default_factory=list)  # reasons of the sentences taken out
+    wrong_figure: bool = False  # answered with a figure that is neither right nor in the evidence
+    tags: list[str] = field(default_factory=list)
+
+
+def wrong_figure(item: GoldItem, answer: Answer, correct: bool) -> bool:
+    """A wrong answer that states a figure (not a year) found neither in the reference nor in the evidence:
+    a figure the report attaches to something else, given as the answer."""
+    if answer.abstained or correct:
+        return False
+    known = set(figures(item.reference + " " + " ".join(item.evidence)))
+    text = re.sub(r"^\s*(?:\d{1,2}[.)]|[-*•])\s+", "", MARKER.sub("", answer.text), flags=re.M)
+    return any(f not in known and not re.fullmatch(r"(?:19|20)\d{2}", f) for f in figures(text))
 
 
 def score_item(item: GoldItem, answer: Answer, ranked: list[Chunk], answer_language: str) -> ItemResult:
@@ -110,7 +128,9 @@ def score_item(item: GoldItem, answer: Answer, ranked: list[Chunk], answer_langu
         cited=len(answer.citations), cited_with_evidence=cited_with_evidence,
         dropped_markers=answer.dropped_markers, language_ok=answer_language == item.lang,
         unsupported=unsupported_figures(answer), first_token_ms=answer.timings.first_token_ms,
-        total_ms=answer.timings.total_ms, answerable=item.answerable,
+        total_ms=answer.timings.total_ms, answerable=item.answerable, reason=answer.reason,
+        withdrawn=[w.reason for w in answer.withdrawn], wrong_figure=wrong_figure(item, answer, correct),
+        tags=list(item.tags),
     )
 
 
@@ -143,6 +163,9 @@ def summarize(results: list[ItemResult]) -> dict:
     summary["abstention_recall"] = _ratio(sum(r.abstained for r in unanswerable), len(unanswerable))
     summary["false_refusal_rate"] = _ratio(sum(r.abstained for r in answerable), len(answerable))
     summary["unsupported_figures"] = sum(len(r.unsupported) for r in results)
+    summary["wrong_figures"] = sum(r.wrong_figure for r in results)
+    summary["refusals_by_reason"] = dict(sorted(Counter(r.reason or "?" for r in results if r.abstained).items()))
+    summary["withdrawn_by_reason"] = dict(sorted(Counter(w for r in results for w in r.withdrawn).items()))
     generated = [r for r in results if r.first_token_ms > 0]
     summary["first_token_ms_p50"] = _percentile([r.first_token_ms for r in generated], 0.5)
     summary["first_token_ms_p95"] = _percentile([r.first_token_ms for r in generated], 0.95)
@@ -160,4 +183,7 @@ def breakdown(results: list[ItemResult]) -> dict[str, dict]:
         chosen = [r for r in results if r.kind == kind]
         if chosen:
             groups[f"kind={kind}"] = chosen
+    adversarial = [r for r in results if "adversarial" in r.tags]
+    if adversarial:
+        groups["adversarial"] = adversarial
     return {name: summarize(items) for name, items in groups.items()}

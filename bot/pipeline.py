@@ -8,14 +8,16 @@ from collections.abc import Iterator, Sequence
 import numpy as np
 
 from bot.chunk import sentences_of
-from bot.cite import MARKER, check_answer, markers, split_answer
+from bot.checks import Verdict, verify
+from bot.cite import MARKER, markers, split_answer
 from bot.config import Settings
 from bot.embed import Embedder
 from bot.errors import InputError
 from bot.generate import Generator
+from bot.glossary import french_terms
 from bot.lang import detect_language
-from bot.prompts import (NOT_COVERED, NOT_FOUND, YEAR_HINT, build_messages, error_message,
-                         translation_messages)
+from bot.localize import localize
+from bot.prompts import NOT_COVERED, NOT_FOUND, REPAIR_HINT, build_messages, error_message, translation_messages
 from bot.questions import is_follow_up
 from bot.retrieve import Retriever, focus
 from bot.types import (Answer, Citation, Done, Event, Language, Passage, Retrieved, Status, Timings,
@@ -40,18 +42,20 @@ class Pipeline:
                                            max=self.settings.max_question_chars))
         return question
 
-    def answer(self, question: str, history: Sequence[Turn] = ()) -> Answer:
-        for event in self.stream(question, history):
+    def answer(self, question: str, history: Sequence[Turn] = (), language: Language | None = None) -> Answer:
+        for event in self.stream(question, history, language):
             if isinstance(event, Done):
                 return event.answer
         raise AssertionError("stream ended without an answer")
 
-    def stream(self, question: str, history: Sequence[Turn] = ()) -> Iterator[Event]:
+    def stream(self, question: str, history: Sequence[Turn] = (), language: Language | None = None) -> Iterator[Event]:
+        """`language` is the reader's (the interface's, or a JSON line's), used when the question is too
+        short to carry one and the conversation has none."""
         start = time.perf_counter()
         elapsed = lambda: (time.perf_counter() - start) * 1000  # noqa: E731
         previous_user = _previous_question(history)
-        previous_lang = detect_language(previous_user) if previous_user else None
-        language = detect_language(question, previous=previous_lang)
+        previous_lang = detect_language(previous_user, default=language or "en") if previous_user else None
+        language = detect_language(question, previous=previous_lang, default=language or "en")
         question = self.validate(question, language)
         timings = Timings()
 
@@ -61,48 +65,44 @@ class Pipeline:
         timings.retrieve_ms = elapsed()
         yield Retrieved(passages)
 
-        def finish(text: str, abstained: bool, citations=(), dropped=0, unsupported=()) -> Done:
+        def finish(verdict: Verdict | None, reason: str = "") -> Done:
             timings.total_ms = elapsed()
-            return Done(Answer(question, language, text, abstained, tuple(citations), passages, timings,
-                               self.generator.name, dropped, tuple(unsupported)))
+            if verdict is None or verdict.refusal:
+                return Done(Answer(question, language, NOT_COVERED[language], True, (), passages, timings,
+                                   self.generator.name, verdict.dropped_markers if verdict else 0,
+                                   verdict.unsupported_figures if verdict else (),
+                                   reason or verdict.refusal, verdict.withdrawn if verdict else ()))
+            citations = [Citation(n, shown[n - 1].chunk) for n in sorted(verdict.cited)]
+            return Done(Answer(question, language, localize(verdict.text, language), False, tuple(citations),
+                               passages, timings, self.generator.name, verdict.dropped_markers,
+                               verdict.unsupported_figures, "", verdict.withdrawn))
 
         if not passages or max(p.similarity for p in passages) < self.settings.min_similarity:
-            yield finish(NOT_COVERED[language], True)
+            yield finish(None, "weak_retrieval")
             return
 
         yield Status("writing")
         shown = focus(passages, self.settings.table_focus_margin)  # [n] numbers refer to these
         messages = build_messages(question, language, list(shown), list(history))
-        raw = yield from self._generate(messages, timings, elapsed)
-        asked = _years(question)
-        if asked and _years(raw) and not asked & _years(raw) and NOT_FOUND not in raw:
-            # The answer names another year than the one asked (2028 for 2030): a wrong figure for
-            # an investor. Ask once more, quoting the passages on that year.
-            missing = asked
-            hint = YEAR_HINT[language].format(years=", ".join(sorted(missing)),
-                                              quotes=" ".join(_year_clauses(missing, shown)))
+        similarity = self._similarity(shown)
+        draft = yield from self._generate(messages, timings, elapsed)
+        verdict = verify(draft, question, shown, similarity)
+        if verdict.repair:
+            # The draft gave a figure the passages attach to something else (2028 for 2030, the market
+            # for a company): ask once more, quoting the clauses that hold what was asked.
+            hint = REPAIR_HINT[language].format(quotes=" ".join(verdict.repair))
             messages[-1] = {"role": "user", "content": f"{messages[-1]['content']}\n{hint}"}
             yield Status("writing")
-            raw = yield from self._generate(messages, timings, elapsed)
-            if _years(raw) and not asked & _years(raw):
-                raw = NOT_FOUND
-        body = raw.replace(NOT_FOUND, "").strip()
-        similarity = self._similarity(shown)
-        checked = check_answer(body, shown, similarity, question) if body else None
-        if checked is None or not checked.cited:
-            unsupported = checked.unsupported_figures if checked else ()
-            yield finish(NOT_COVERED[language], True, dropped=checked.dropped_markers if checked else 0,
-                         unsupported=unsupported)
-            return
-        if _wrong_language(checked.text, language):
+            draft = yield from self._generate(messages, timings, elapsed)
+            verdict = verify(draft, question, shown, similarity)
+        if not verdict.refusal and _wrong_language(localize(verdict.text, language), language):
             # The model answered in the passages' language: translate it sentence by sentence, keeping
             # each sentence's markers, and check the translation like any answer.
             yield Status("writing")
-            translated = check_answer(self._in_language(checked.text, language), shown, similarity, question)
-            if translated.cited:
-                checked = translated
-        citations = [Citation(n, shown[n - 1].chunk) for n in sorted(checked.cited)]
-        yield finish(checked.text, False, citations, checked.dropped_markers, checked.unsupported_figures)
+            translated = verify(self._in_language(verdict.text, language), question, shown, similarity)
+            if not translated.refusal:
+                verdict = translated
+        yield finish(verdict)
 
     def _generate(self, messages, timings: Timings, elapsed) -> Iterator[Event]:
         """Stream the model's tokens (holding back a possible refusal marker); return the raw text."""
@@ -164,20 +164,6 @@ def _wrong_language(text: str, language: Language) -> bool:
     return len(re.findall(r"\w+", body)) >= 6 and detect_language(body, default=language) != language
 
 
-def _years(text: str) -> set[str]:
-    return set(re.findall(r"\b(?:19|20)\d{2}\b", text))
-
-
-def _year_clauses(years: set[str], passages: Sequence[Passage]) -> list[str]:
-    """'[1] « … 18,88 milliards de dollars US d'ici 2030 »': the clauses of the passages naming those years."""
-    quotes = []
-    for n, passage in enumerate(passages, 1):
-        for clause in re.split(r"(?<=[.;:,])\s+|\n", passage.chunk.text):
-            if any(year in clause for year in years) and len(quotes) < 3:
-                quotes.append(f"[{n}] « {clause.strip(' ,;.')} »")
-    return quotes
-
-
 def _previous_question(history: Sequence[Turn]) -> str | None:
     return next((t.content for t in reversed(history) if t.role == "user"), None)
 
@@ -185,6 +171,8 @@ def _previous_question(history: Sequence[Turn]) -> str | None:
 def retrieval_queries(question: str, history: Sequence[Turn]) -> list[str]:
     """A follow-up ("Et en 2030 ?") is searched with the question it follows, then alone."""
     previous = _previous_question(history) if is_follow_up(question) else None
+    terms = french_terms(question)  # 'TCM' is searched with the report's 'MTC' too
+    question = " ".join([question, *terms])
     return [f"{previous}\n{question}", question] if previous else [question]
 
 

@@ -32,6 +32,7 @@ class Chunk:
     location: str  # human anchor: section title and paragraph numbers
     text: str  # the passage as shown to the model and the user
     kind: str = "text"  # "table_row": one row of a table, each line "Header : cell"
+    flagged: str = ""  # why the text (or its document) addresses an AI assistant (bot.injection), "" if clean
 
     @property
     def embed_text(self) -> str:
@@ -59,6 +60,15 @@ class Turn:
     content: str
 
 
+@dataclass(frozen=True)
+class Withdrawn:
+    """A sentence of the model's draft that the checks took out, and why (a REASONS key in prompts.py)."""
+
+    text: str
+    reason: str
+    detail: str = ""
+
+
 @dataclass
 class Timings:
     retrieve_ms: float = 0.0
@@ -78,6 +88,8 @@ class Answer:
     model: str
     dropped_markers: int = 0  # [n] markers pointing to no passage, removed from the text
     unsupported_figures: tuple[str, ...] = field(default=())  # figures found in no cited passage
+    reason: str = ""  # why the answer is a refusal (a REASONS key in prompts.py); "" when it answers
+    withdrawn: tuple[Withdrawn, ...] = ()  # sentences of the draft taken out by the checks
 
     def to_json(self) -> dict:
         """The stable JSON contract of `ask --jsonl`."""
@@ -88,17 +100,25 @@ class Answer:
             "abstained": self.abstained,
             "citations": [
                 {"n": c.n, "chunk_id": c.chunk.id, "source": c.chunk.source,
-                 "location": c.chunk.location, "text": c.chunk.text}
+                 "location": c.chunk.location, "text": c.chunk.text, **_flag(c.chunk)}
                 for c in self.citations
             ],
             "passages": [
                 {"rank": p.rank, "chunk_id": p.chunk.id, "source": p.chunk.source,
-                 "location": p.chunk.location, "score": round(p.score, 6), "text": p.chunk.text}
+                 "location": p.chunk.location, "score": round(p.score, 6), "text": p.chunk.text,
+                 **_flag(p.chunk)}
                 for p in self.passages
             ],
             "timings": {k: round(v, 1) for k, v in asdict(self.timings).items()},
             "model": self.model,
+            **({"reason": self.reason} if self.reason else {}),
+            **({"withdrawn": [asdict(w) for w in self.withdrawn]} if self.withdrawn else {}),
         }
+
+
+def _flag(chunk: Chunk) -> dict[str, str]:
+    """A flagged passage says why; a clean one keeps the contract's keys unchanged."""
+    return {"flagged": chunk.flagged} if chunk.flagged else {}
 
 
 @dataclass(frozen=True)

@@ -76,17 +76,6 @@ def test_an_answer_of_bare_markers_cites_nothing():
         assert checked.cited == () and checked.removed == 1, raw
 
 
-def test_an_answer_repeating_the_question_cites_nothing():
-    question = "Quelle zone d'innovation de Pékin le rapport cite-t-il pour ses incitations ?"
-    echo = check_answer("La zone d'innovation de Pékin le rapport cite-t-il pour ses incitations [2].", P,
-                        question=question)
-    assert echo.cited == ()
-    answer = check_answer("Le rapport cite Ali Health pour ses incitations [2].", P, question=question)
-    assert answer.cited == (2,)
-    figure = check_answer("38 000 hôpitaux [3].", P, question="Combien d'hôpitaux ?")
-    assert figure.cited == (3,)
-
-
 def test_a_percentage_needs_a_percentage_in_the_passage():
     checked = check_answer("L'imagerie représente 38 000 % du marché [3].", P)
     assert checked.cited == () and checked.unsupported_figures == ("38000%",)
@@ -95,12 +84,3 @@ def test_a_percentage_needs_a_percentage_in_the_passage():
 def test_list_numbering_is_not_taken_for_a_figure():
     checked = check_answer("1. Ali Health [2]\n2. JD Health [2]", P)
     assert checked.cited == (2,) and not checked.unsupported_figures
-
-
-def test_a_how_many_question_needs_a_figure_in_the_answer():
-    question = "How many hospitals use Ali Health's tools?"
-    vague = check_answer("Ali Health tools are used in many hospitals [2].", P, question=question)
-    assert vague.cited == ()
-    assert check_answer("Public hospitals number 38 000 [3].", P, question=question).cited == (3,)
-    assert check_answer("Three companies lead [2].", P, question="How many companies lead?").cited == (2,)
-    assert check_answer("Ali Health leads [2].", P, question="Who leads?").cited == (2,)

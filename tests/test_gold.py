@@ -1,4 +1,5 @@
 """The gold set is well-formed and every evidence string lies whole inside the corpus and a chunk."""
+import json
 from collections import Counter
 
 from bot.chunk import chunk_corpus
@@ -8,7 +9,10 @@ from bot.metrics import KINDS, facts_present, holds, load_gold
 
 from conftest import REPORT
 
-GOLD = load_gold(ROOT / "eval" / "gold.jsonl")
+GOLD_PATH = ROOT / "eval" / "gold.jsonl"
+GOLD = load_gold(GOLD_PATH)
+# load_gold keeps only what scoring needs; tags are read from the raw lines.
+RAW = [json.loads(line) for line in GOLD_PATH.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
 def test_size_and_mix():
@@ -38,3 +42,18 @@ def test_evidence_is_in_the_report_and_whole_in_a_chunk():
         for evidence in item.evidence:
             assert " ".join(evidence.split()) in text, (item.id, evidence)
             assert any(holds(c.text, evidence) for c in chunks), (item.id, evidence)
+
+
+def test_tags_are_lists_of_strings():
+    for raw in RAW:
+        tags = raw.get("tags", [])
+        assert isinstance(tags, list) and all(isinstance(t, str) and t for t in tags), raw["id"]
+
+
+def test_adversarial_items_are_many_and_balanced():
+    adversarial = [raw for raw in RAW if "adversarial" in raw.get("tags", [])]
+    langs = Counter(raw["lang"] for raw in adversarial)
+    assert len(adversarial) >= 30 and langs["fr"] >= 14 and langs["en"] >= 14, langs
+    # Both sides of the trap: a tempting figure the report never gives, and one it gives next to a decoy.
+    unanswerable = sum(raw["kind"] == "unanswerable" for raw in adversarial)
+    assert unanswerable >= 12 and len(adversarial) - unanswerable >= 12, unanswerable

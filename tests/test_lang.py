@@ -21,8 +21,11 @@ def test_detects_french_and_english(text, expected):
 def test_unclear_text_follows_the_conversation_then_the_default():
     assert detect_language("2030 ?", previous="en") == "en"
     assert detect_language("Infervision", previous="fr") == "fr"
-    assert detect_language("NMPA") == "fr"
-    assert detect_language("NMPA", default="en") == "en"
+    assert detect_language("NMPA") == "en" and detect_language("PIPL?") == "en"
+    assert detect_language("NMPA", default="fr") == "fr"
+    assert detect_language("NMPA ?") == "fr"  # French typography
+    assert detect_language("NMPA ?", previous="en") == "en"  # the conversation's language first
+    assert detect_language("2030年中国医疗人工智能市场规模预计是多少？") == "en"
 
 
 def test_is_deterministic():

@@ -104,11 +104,12 @@ def test_follow_up_uses_the_previous_question(settings):
     assert [m["role"] for m in generator.calls[-1][-3:]] == ["user", "assistant", "user"]
 
 
-@pytest.mark.parametrize("question,message", [("   ", "vide"), ("x" * 1001, "trop longue")])
-def test_bad_questions_are_input_errors(settings, question, message):
+@pytest.mark.parametrize("question,language,message", [
+    ("   ", "fr", "vide"), ("x" * 1001, "fr", "trop longue"), ("   ", None, "empty"), ("x" * 1001, "en", "too long")])
+def test_bad_questions_are_input_errors_in_the_readers_language(settings, question, language, message):
     pipeline, _ = make(settings, "")
     with pytest.raises(InputError, match=message):
-        pipeline.answer(question)
+        pipeline.answer(question, language=language)
 
 
 def test_jsonl_contract_and_bad_lines(settings):
@@ -162,4 +163,38 @@ def test_a_short_answer_of_names_and_figures_is_not_translated(settings):
     pipeline, generator = make(settings, "")
     n = passage_number(pipeline, "18,88")
     generator.reply = f"USD 18,88 bn [{n}]."
-    assert pipeline.answer(QUESTION).text == f"USD 18,88 bn [{n}]." and len(generator.calls) == 1
+    # not translated by the model; the figure is written the French way by code
+    assert pipeline.answer(QUESTION).text == f"18,88 milliards de dollars US [{n}]." and len(generator.calls) == 1
+
+
+def test_a_figure_of_another_year_is_repaired_once_with_the_right_clause_quoted(settings):
+    pipeline, generator = make(settings, "")
+    n = passage_number(pipeline, "18,88")
+    generator.replies = [f"Le marché atteindra 16,02 milliards de dollars US de 2023 à 2030 [{n}].",
+                         f"Le marché devrait atteindre 18.88 billion US dollars d'ici 2030 [{n}]."]
+    answer = pipeline.answer(QUESTION)
+    assert len(generator.calls) == 2 and "18,88 milliards de dollars US d'ici 2030" in generator.calls[1][-1]["content"]
+    assert "16,02" not in generator.calls[1][-1]["content"].splitlines()[-1]
+    assert answer.text == f"Le marché devrait atteindre 18,88 milliards de dollars US d'ici 2030 [{n}]."
+    assert not answer.abstained and answer.withdrawn == ()
+
+
+def test_a_refusal_carries_its_reason_into_the_jsonl_line(settings):
+    pipeline, generator = make(settings, "")
+    question = "Quel est le chiffre d'affaires annuel de JD Health en milliards de dollars US ?"
+    n = passage_number(pipeline, "16,02", question)
+    generator.reply = f"Le chiffre d'affaires de JD Health est de 16,02 milliards de dollars US [{n}]."
+    out = io.StringIO()
+    _jsonl(pipeline, io.StringIO(question + "\n"), out)
+    record = json.loads(out.getvalue())
+    assert record["abstained"] and record["answer"] == NOT_COVERED["fr"] and record["reason"] == "misbound_figure"
+    assert record["withdrawn"][0]["reason"] == "misbound_figure" and "16.02" in record["withdrawn"][0]["detail"]
+    assert len(generator.calls) == 1  # nothing in the passages is JD Health's revenue: no second attempt
+
+
+def test_a_short_question_takes_the_readers_language(settings):
+    pipeline, generator = make(settings, "NOT_FOUND")
+    assert pipeline.answer("PIPL?").language == "en"
+    assert pipeline.answer("PIPL?", language="fr").language == "fr"
+    history = [Turn("user", "Quelle loi protège les données de santé ?"), Turn("assistant", "La PIPL [1].")]
+    assert pipeline.answer("PIPL?", history, language="en").language == "fr"

@@ -1,0 +1,120 @@
+"""What a text attaches each figure to: its year, the names and class around it, its unit (pure)."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+from wordfreq import zipf_frequency
+
+from bot.glossary import ENTITY_STOPWORDS, variants
+from bot.normalize import fold, normalize_numbers
+
+Unit = Literal["share", "amount", "count"]
+
+# Years in any script: "2030", "d'ici 2030", "by 2030", "2030年" (a CJK character is a word character,
+# so \b would not see the year's end there).
+YEAR = re.compile(r"(?<![\d.,])(?:19|20)\d{2}(?![\d%])")
+_NUMBER = re.compile(r"(?<![\w.,])\d+(?:[.,]\d+)*(?:\s?%)?")
+_AMOUNT_AFTER = re.compile(r"^\s*\+?\s*(?:milliards?|millions?|billions?|bn|trillions?|(?:de |of )?(?:dollars|usd|us\$|yuan|rmb|euros?))",
+                           re.IGNORECASE)
+_AMOUNT_BEFORE = re.compile(r"(?:us\$|usd|\$|€|rmb|yuan)\s*$", re.IGNORECASE)
+_CLASS = re.compile(r"\b(?:class|classe)\s+(iii|ii|iv|i|\d)\b", re.IGNORECASE)
+_ROMAN = {"i": "1", "ii": "2", "iii": "3", "iv": "4"}
+# A name: a capitalised word (or an acronym) and the capitalised words that follow it.
+_NAME = re.compile(r"\b(?:[A-Z][\w'’&-]*|[A-Z]{2,}\w*)(?:\s+(?:[A-Z][\w'’&-]*|\d{4}))*")
+
+
+@dataclass(frozen=True)
+class Mention:
+    """One figure as a sentence states it."""
+
+    value: str  # canonical: "16.02", "42.5%", "38000"
+    unit: Unit
+    years: frozenset[str]  # the years the sentence attaches to this figure (may be empty)
+    sentence: str  # the sentence holding it, as written
+
+
+def years_in(text: str) -> set[str]:
+    return set(YEAR.findall(normalize_numbers(text)))
+
+
+def classes_in(text: str) -> set[str]:
+    """'classe III', 'class 3' -> {'3'}."""
+    return {_ROMAN.get(m.lower(), m) for m in _CLASS.findall(text)}
+
+
+def _canonical(figure: str) -> str:
+    return re.sub(r"\s", "", figure).replace(",", ".")
+
+
+def mentions(sentence: str) -> list[Mention]:
+    """Each non-year figure of one sentence with the years bound to it: the years between it and the
+    next figure ('16,02 milliards d'ici 2028'), else those between the previous figure and it
+    ('By 2030, US$18.88 billion')."""
+    text = normalize_numbers(sentence.replace("\u00a0", " ").replace("\u202f", " "))
+    found = [(m.start(), m.end(), m.group()) for m in _NUMBER.finditer(text)]
+    years = [(s, e) for s, e, g in found if YEAR.fullmatch(g)]
+    figures = [(s, e, g) for s, e, g in found if not YEAR.fullmatch(g)]
+    out = []
+    for k, (start, end, figure) in enumerate(figures):
+        following_end = figures[k + 1][0] if k + 1 < len(figures) else len(text)
+        preceding_start = figures[k - 1][1] if k else 0
+        after = {text[s:e] for s, e in years if end <= s < following_end}
+        before = {text[s:e] for s, e in years if preceding_start <= s < start}
+        if figure.endswith("%") or re.match(r"^\s*(?:%|pour ?cent|per ?cent)", text[end:]):
+            unit: Unit = "share"
+        elif _AMOUNT_AFTER.match(text[end:end + 30]) or _AMOUNT_BEFORE.search(text[max(0, start - 6):start]):
+            unit = "amount"
+        else:
+            unit = "count"
+        value = _canonical(figure.rstrip("% ")) + ("%" if unit == "share" else "")
+        out.append(Mention(value, unit, frozenset(after or before), sentence))
+    return out
+
+
+def names_in(text: str) -> list[str]:
+    """Names and acronyms a sentence mentions ('JD Health', 'NMPA', 'Hainan Boao Lecheng'), without
+    the capitalised first word of a sentence or list item and without generic words ('China', 'AI')."""
+    names = []
+    for match in _NAME.finditer(text):
+        words = match.group().split()
+        start = match.start()
+        head = text[:start].rstrip()
+        sentence_start = not head or head[-1] in ".!?:;•-–—*\n" or re.search(r"(?:^|\n)\s*\d+[.)]$", head)
+        if sentence_start and not words[0].isupper() and not rare(words[0]):
+            words = words[1:]  # capitalised as the first word, not as a name
+        words = [re.sub(r"['’]s$", "", w) for w in words]  # "Tencent's" names Tencent
+        # "AI-powered": keep only the capitalised parts of a compound
+        words = ["-".join(p for p in w.split("-") if p[:1].isupper()) for w in words]
+        words = [w for w in words if w and fold(w).strip("'’") not in ENTITY_STOPWORDS]
+        while words and YEAR.fullmatch(words[-1]):
+            words.pop()
+        if words and not (len(words) == 1 and len(words[0]) < 2):
+            names.append(" ".join(words))
+    return names
+
+
+def rare(word: str) -> bool:
+    """A word no dictionary of English or French knows well: most likely a name ('Infervision')."""
+    w = re.sub(r"['’]s$", "", word).strip("'’").lower()
+    return len(w) >= 3 and max(zipf_frequency(w, "en"), zipf_frequency(w, "fr")) < 3.5
+
+
+def mentions_name(name: str, text: str) -> bool:
+    """Whether a text names this (folded, with the glossary's other spellings: 'Beijing' = 'Pékin')."""
+    folded = fold(text)
+    return any(re.search(rf"(?<!\w){re.escape(v)}(?!\w)", folded) for v in variants(name))
+
+
+def expected_unit(question: str) -> Unit | None:
+    """The kind of figure a question asks for, when its wording says so."""
+    q = fold(question)
+    if re.search(r"\b(?:what share|quelle part|what percentage|quel pourcentage|what proportion|taux|rate|cagr|tcac|%)", q):
+        return "share"
+    if re.search(r"\b(?:how much|revenue|turnover|chiffre d'affaires|worth|valeur|value|valorisation|taille|size|"
+                 r"combien (?:vaut|pese|coute|rapporte)|market size|montant|amount|funding|financement)\b", q):
+        return "amount"
+    if re.search(r"\b(?:how many|combien d[e']|nombre d[e'])", q):
+        return "count"
+    return None

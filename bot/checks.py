@@ -1,0 +1,225 @@
+"""The answer checks: named rules over the model's draft, each withdrawing a sentence or declining, with its reason."""
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from bot.binding import (Mention, classes_in, expected_unit, mentions, mentions_name, names_in, rare,
+                         years_in)
+from bot.chunk import sentences_of
+from bot.cite import MARKER, check_answer, markers, sentence_figures, split_answer
+from bot.glossary import known_english
+from bot.normalize import fold
+from bot.prompts import NOT_FOUND
+from bot.questions import asks_quantity, has_number_word
+from bot.types import Passage, Withdrawn
+
+Similarity = Callable[[list[str]], list[list[float]]]
+_WORD = re.compile(r"[^\W\d_]{3,}|\d+")  # the words compared to spot an answer that repeats the question
+_TITLE = re.compile(r"\b(?:Mr|Mrs|Ms|Dr|Prof|M|Mme|Mlle)\.?\s+([A-Z][\w'’-]+)")
+_EXPANSION = re.compile(r"\b([A-Z]{2,6})\s*\(([^()]{4,80})\)|([A-Z][^()]{4,80}?)\s*\(([A-Z]{2,6})\)")
+_PERSON_QUESTION = re.compile(r"\b(?:who (?:heads|founded)|ceo|founder|chairman|chairwoman|president|head of|"
+                              r"qui (?:dirige|a fonde|preside)|pdg|fondateur|fondatrice|dirigeant|directeur general)\b")
+_PERSON_IN_TEXT = re.compile(r"\b(?:M\.|Mme|Mr\.?|Mrs\.?|Ms\.?|Dr\.?|CEO|PDG|fondateur|founder|directeur)\s+[A-Z]")
+
+
+@dataclass(frozen=True)
+class Verdict:
+    text: str  # the answer as it may be shown (empty when declined)
+    cited: tuple[int, ...]
+    refusal: str  # "" when the answer stands, else the reason it is declined
+    withdrawn: tuple[Withdrawn, ...]
+    dropped_markers: int
+    unsupported_figures: tuple[str, ...]
+    repair: tuple[str, ...] = ()  # passage clauses to quote when asking the model once more
+
+
+@dataclass(frozen=True)
+class Context:
+    question: str
+    passages: Sequence[Passage]
+    asked_years: frozenset[str]
+    asked_classes: frozenset[str]
+    asked_names: tuple[str, ...]
+
+    @classmethod
+    def of(cls, question: str, passages: Sequence[Passage]) -> "Context":
+        return cls(question, passages, frozenset(years_in(question)), frozenset(classes_in(question)),
+                   tuple(names_in(question)))
+
+
+# --- sentence rules: each returns the sentence (possibly repaired) or a Withdrawn ---------------------
+
+
+def figure_bound(sentence: str, ctx: Context) -> str | Withdrawn:
+    """Each figure is kept only where a cited passage attaches it to what the sentence and the question
+    attach it to: the same year (2028 is not 2030), class (II is not III), and one of the names."""
+    body = MARKER.sub("", sentence)
+    cited = [ctx.passages[n - 1].chunk.text for n in markers(sentence)]
+    stated = [m for text in cited for s in sentences_of(text) for m in mentions(s)]
+    names = names_in(body) or list(ctx.asked_names)
+    classes = classes_in(body) or ctx.asked_classes
+    for claim in mentions(body):
+        same = [m for m in stated if m.value == claim.value]
+        if not same:
+            continue  # not a figure the passages state as one (the figure check already ran)
+        years = claim.years or ctx.asked_years
+        fitting = [m for m in same if _fits(m, years, classes, names)]
+        if not fitting:
+            where = same[0]
+            return Withdrawn(sentence, "misbound_figure",
+                             f"{claim.value}: {', '.join(sorted(where.years)) or 'no year'} in « {where.sentence.strip()[:160]} »")
+    return sentence
+
+
+def _fits(stated: Mention, years: frozenset[str] | set[str], classes, names: Sequence[str]) -> bool:
+    if years and stated.years and not stated.years & set(years):
+        return False
+    stated_classes = classes_in(stated.sentence)
+    if classes and stated_classes and not stated_classes & set(classes):
+        return False
+    specific = [n for n in names if _is_specific(n)]
+    return not specific or any(mentions_name(n, stated.sentence) for n in specific)
+
+
+def _is_specific(name: str) -> bool:
+    """A name that singles out a company, place or law: an acronym or a rare (proper) word."""
+    return any(w.isupper() and len(w) >= 2 or rare(w) for w in re.split(r"[\s-]+", name))
+
+
+def names_grounded(sentence: str, ctx: Context) -> str | Withdrawn:
+    """Names and acronym expansions must be the passages' own (or their glossary rendering): an
+    invented expansion is removed, a sentence naming an invented person or company is withdrawn."""
+    source = " ".join(p.chunk.text for p in ctx.passages)
+    words = set(_WORD.findall(fold(source))) | {w for e in known_english(source) for w in _WORD.findall(e)}
+
+    def grounded(name: str) -> bool:
+        if mentions_name(name, source):
+            return True
+        parts = [fold(w).strip("'’") for w in re.split(r"[\s-]+", name) if len(w) >= 3]
+        return all(p in words or any(p[:5] == w[:5] for w in words if len(w) >= 5) for p in parts if len(p) >= 3)
+
+    for match in _EXPANSION.finditer(sentence):
+        acronym, expansion = (match.group(1), match.group(2)) if match.group(1) else (match.group(4), match.group(3))
+        if expansion and not grounded(expansion.strip()) and mentions_name(acronym, source):
+            sentence = sentence.replace(match.group(0), acronym if match.group(1) else match.group(0).replace(
+                match.group(3), "").replace(f"({acronym})", acronym).strip())
+    for person in _TITLE.findall(MARKER.sub("", sentence)):
+        if not mentions_name(person, source):
+            return Withdrawn(sentence, "ungrounded_name", person)
+    for name in names_in(MARKER.sub("", sentence)):
+        for word in re.split(r"[\s-]+", name):
+            if (rare(word) or word.isupper() and len(word) >= 2) and not grounded(word):
+                return Withdrawn(sentence, "ungrounded_name", name)
+    return sentence
+
+
+SENTENCE_RULES = (figure_bound, names_grounded)
+
+
+# --- answer rules: each returns a refusal reason or "" ------------------------------------------------
+
+
+def is_echo(answer: str, question: str) -> bool:
+    """True when the answer only repeats the question's words (a figure or a name would be new)."""
+    words = _WORD.findall(fold(MARKER.sub("", answer)))
+    return bool(words) and set(words) <= set(_WORD.findall(fold(question)))
+
+
+def echo(text: str, ctx: Context) -> str:
+    return "echo" if is_echo(text, ctx.question) else ""
+
+
+def quantity(text: str, ctx: Context) -> str:
+    """A question asking how many or how much is answered only by a figure (or a number in words)."""
+    if not asks_quantity(ctx.question):
+        return ""
+    body = MARKER.sub("", text)
+    found = any(sentence_figures(s) - years_in(s) for s in split_answer(text)) or has_number_word(body)
+    return "" if found else "no_figure"
+
+
+def unit(text: str, ctx: Context) -> str:
+    """A share question needs a share, an amount question an amount (a count does not answer either)."""
+    wanted = expected_unit(ctx.question)
+    if wanted not in ("share", "amount"):
+        return ""
+    claims = mentions(MARKER.sub("", text))
+    return "" if not claims or any(c.unit == wanted for c in claims) else "wrong_unit"
+
+
+def person(text: str, ctx: Context) -> str:
+    """A question about a person is answered only when the passages name one."""
+    if not _PERSON_QUESTION.search(fold(ctx.question)):
+        return ""
+    source = " ".join(p.chunk.text for p in ctx.passages)
+    return "" if _PERSON_IN_TEXT.search(source) else "no_person"
+
+
+def asked_year(text: str, ctx: Context) -> str:
+    """A question about a year, answered with figures of other years only, is not answered."""
+    if not ctx.asked_years:
+        return ""
+    claims = [m for s in split_answer(text) for m in mentions(MARKER.sub("", s))]
+    if not claims or any(not c.years or c.years & ctx.asked_years for c in claims):
+        return ""
+    return "other_year"
+
+
+ANSWER_RULES = (person, echo, quantity, unit, asked_year)
+
+
+def verify(draft: str, question: str, passages: Sequence[Passage], similarity: Similarity | None = None) -> Verdict:
+    """Run every rule in order over a draft answer."""
+    body = draft.replace(NOT_FOUND, "").strip()
+    if not body:
+        return Verdict("", (), "not_found", (), 0, ())
+    checked = check_answer(body, passages, similarity)
+    ctx = Context.of(question, passages)
+    kept, withdrawn = [], list(checked.withdrawn)
+    for sentence in split_answer(checked.text):
+        for rule in SENTENCE_RULES:
+            result = rule(sentence, ctx)
+            if isinstance(result, Withdrawn):
+                withdrawn.append(result)
+                break
+            sentence = result
+        else:
+            kept.append(sentence)
+    text = ("\n" if "\n" in checked.text else " ").join(kept).strip()
+    cited = tuple(dict.fromkeys(n for s in kept for n in markers(s)))
+    refusal = "" if cited else (_main_reason(withdrawn) or "no_cited_sentence")
+    for rule in ANSWER_RULES:
+        if refusal:
+            break
+        refusal = rule(text, ctx)
+    repair = ()
+    if refusal in ("misbound_figure", "other_year", "wrong_unit"):
+        repair = clauses_for(ctx)
+    return Verdict(text if not refusal else "", cited if not refusal else (), refusal, tuple(withdrawn),
+                   checked.dropped_markers, checked.unsupported_figures, repair)
+
+
+def _main_reason(withdrawn: list[Withdrawn]) -> str:
+    order = ("misbound_figure", "unsupported_figure", "ungrounded_name", "untied", "empty")
+    reasons = {w.reason for w in withdrawn}
+    return next((r for r in order if r in reasons), "")
+
+
+def clauses_for(ctx: Context) -> tuple[str, ...]:
+    """'[1] « … 18,88 milliards de dollars US d'ici 2030 »': the passage clauses whose figures are
+    attached to what the question asks (its year, class and names), to quote in a second attempt."""
+    wanted = expected_unit(ctx.question)
+    quotes = []
+    for n, passage in enumerate(ctx.passages, 1):
+        for sentence in sentences_of(passage.chunk.text):
+            for clause in re.split(r"(?<=[,;:])\s+", sentence):
+                found = mentions(clause) or mentions(sentence)
+                fits = [m for m in found if _fits(m, ctx.asked_years, ctx.asked_classes, ctx.asked_names)
+                        and (not ctx.asked_years or m.years & ctx.asked_years)
+                        and (wanted is None or m.unit == wanted)
+                        and any(m.value.rstrip("%") in clause.replace(",", ".").replace(" ", "") for _ in [0])]
+                if fits and len(quotes) < 3:
+                    quotes.append(f"[{n}] « {clause.strip(' ,;.')} »")
+    return tuple(dict.fromkeys(quotes))

@@ -1,0 +1,110 @@
+"""The report's terms in French and English: one rendering each, for search, names and answers."""
+from __future__ import annotations
+
+import re
+
+from bot.normalize import fold
+
+# (French as the report writes it, English rendering, other English spellings). The first English
+# form is the one answers use; every form counts as the same name when answers are checked.
+TERMS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    ("MTC", "TCM", ()),
+    ("médecine traditionnelle chinoise", "traditional Chinese medicine", ()),
+    ("ZFE", "FTZ", ("FTZs",)),
+    ("zones de libre-échange", "free trade zones", ("free-trade zones", "free trade zone", "FTZ")),
+    ("Grande Baie", "Greater Bay Area", ("Greater Bay", "Great Bay Area", "Grand Bay Area", "Great Bay")),
+    ("Pékin", "Beijing", ("Peking",)),
+    ("DME", "EMR", ("EMRs", "EHR", "EHRs")),
+    ("dossiers médicaux électroniques", "electronic medical records", ("electronic health records",)),
+    ("TCAC", "CAGR", ()),
+    ("taux de croissance annuel composé", "compound annual growth rate", ()),
+    ("Administration nationale des produits médicaux", "National Medical Products Administration", ()),
+    ("loi sur la protection des informations personnelles", "Personal Information Protection Law", ()),
+    ("entreprises entièrement étrangères", "wholly foreign-owned enterprises",
+     ("wholly foreign-owned enterprise", "wholly foreign owned enterprises", "wholly foreign owned enterprise")),
+    ("marque blanche", "white-label", ("white label",)),
+    ("files d'attente", "queues", ("queue management", "queuing", "queueing", "waiting lines")),
+    ("coentreprises", "joint ventures", ("joint venture", "JV", "JVs")),
+    ("Plan quinquennal", "Five-Year Plan", ("Five Year Plan",)),
+    ("maladie pulmonaire obstructive chronique", "chronic obstructive pulmonary disease", ()),
+    ("MPOC", "COPD", ()),
+    ("AVC", "stroke", ("strokes",)),
+    ("villes de niveau 2", "tier-2 cities", ("tier 2 cities", "second-tier cities")),
+    ("hôpitaux de niveau 3", "tier-3 hospitals", ("tier 3 hospitals", "tertiary hospitals")),
+    ("parc d'innovation en IA de Shanghai", "Shanghai AI Innovation Park", ()),
+    ("Télésanté", "telehealth", ()),
+    ("Télémédecine", "telemedicine", ()),
+    ("hôpitaux intelligents", "smart hospitals", ("smart hospital",)),
+    ("découverte de médicaments", "drug discovery", ()),
+    ("Imagerie médicale", "medical imaging", ()),
+    ("Chine", "China", ()),
+    ("IA", "AI", ()),
+)
+
+# Capitalised words that name nothing in particular: sentence openers, the country, the field.
+ENTITY_STOPWORDS = frozenset(fold(w) for w in """
+a an the this that these those it its in on at by for of to and or but as with from what which who whom
+whose how why when where is are was were does do did can could should would will also according however
+yes no not other others both each every all some many most one two three four five first second third
+le la les l un une des du de et ou en au aux ce cette ces il elle ils elles quel quelle quels quelles qui
+que quoi comment pourquoi quand combien selon oui non dans pour par sur avec sans aussi enfin ensuite
+china chinese chine chinois chinoise chinoises ai ia us usd ii iii part partie report rapport passage
+passages note answer reponse question source sources i mr ms dr m mme class classe iv
+""".split())
+
+def _forms() -> list[tuple[str, ...]]:
+    return [(fold(fr), fold(en), *(fold(o) for o in others)) for fr, en, others in TERMS]
+
+
+_GROUPS = _forms()
+
+
+def variants(name: str) -> set[str]:
+    """A name and its other spellings, folded: 'Beijing' -> {'beijing', 'pekin', 'peking'}."""
+    folded = fold(name)
+    out = {folded}
+    for group in _GROUPS:
+        if folded in group:
+            out.update(group)
+    return out
+
+
+def known_english(text: str) -> set[str]:
+    """The English renderings of the report terms a French text uses (folded)."""
+    folded = fold(text)
+    out: set[str] = set()
+    for group in _GROUPS:
+        if re.search(rf"(?<!\w){re.escape(group[0])}(?!\w)", folded):
+            out.update(group[1:])
+    return out
+
+
+def french_terms(question: str) -> list[str]:
+    """The report's French words for the English terms of a question ('TCM' -> 'MTC',
+    'médecine traditionnelle chinoise'): searched along with the question."""
+    folded = fold(question)
+    found = []
+    for (fr, en, others), group in zip(TERMS, _GROUPS):
+        if fr in ("Chine", "IA"):
+            continue
+        if any(re.search(rf"(?<!\w){re.escape(form)}(?!\w)", folded) for form in group[1:]):
+            found.append(fr)
+    return found
+
+
+def english_terms(text: str) -> list[tuple[str, str]]:
+    """(French, English) for the report terms a passage uses: shown to the model for English answers."""
+    folded = fold(text)
+    return [(fr, en) for (fr, en, _), group in zip(TERMS, _GROUPS)
+            if fr not in ("Chine", "IA") and re.search(rf"(?<!\w){re.escape(group[0])}(?!\w)", folded)]
+
+
+_LEFT_IN_FRENCH = [(re.compile(rf"(?<!\w){re.escape(fr)}(?!\w)", re.IGNORECASE), en)
+                   for fr, en, _ in TERMS if fr not in ("Chine", "IA") and len(fr) >= 3]
+
+
+def english_wording(text: str) -> str:
+    """Report terms left in French in an English answer, in their one English rendering."""
+    for pattern, english in _LEFT_IN_FRENCH:
+        text = pattern.sub(english, text)
+    return text

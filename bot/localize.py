@@ -1,0 +1,80 @@
+"""Figures and report terms written the reader's way, by code: 'US$16.02 billion' / '16,02 milliards de dollars US'."""
+from __future__ import annotations
+
+import re
+
+from bot.glossary import english_wording
+from bot.types import Language
+
+_NUM = r"\d+(?:[.,]\d+)?"
+# An amount of US dollars however the model wrote it: '16,02 milliards de dollars US',
+# '16,02 milliards of dollars US', 'USD 16.02 billion', '$16.02 bn', '16.02 billion US dollars'.
+_SCALE = r"(?P<scale>milliards?|billions?|bn|millions?|mn)"
+_DOLLARS = r"(?:(?:de |of |d')?(?:dollars?|USD)(?:\s+(?:US|américains|americains|des États-Unis))?|US\s*dollars?|USD)"
+_AMOUNT_AFTER = re.compile(rf"(?:(?:US\$|USD|\$)\s?)?(?P<n>{_NUM})\s?{_SCALE}(?:\s+{_DOLLARS})?", re.IGNORECASE)
+_AMOUNT_BEFORE = re.compile(rf"(?:US\$|USD|\$)\s?(?P<n>{_NUM})\s?{_SCALE}", re.IGNORECASE)
+_PERCENT = re.compile(rf"(?P<n>{_NUM})\s?(?:%|pour ?cent|per ?cent)", re.IGNORECASE)
+_THOUSANDS = re.compile(r"(?<![\d.,])(\d{1,3})(?:[ \u00a0\u202f,.](\d{3}))+(?![\d])")
+_DECIMAL = re.compile(r"(?<![\d.,])(\d+)[.,](\d{1,2})(?![\d])")
+
+
+def _value(number: str) -> float:
+    return float(number.replace(",", "."))
+
+
+def _en_number(number: str) -> str:
+    return number.replace(",", ".")
+
+
+def _fr_number(number: str) -> str:
+    return number.replace(".", ",")
+
+
+def _grouped(match: re.Match, sep: str) -> str:
+    digits = re.sub(r"\D", "", match.group(0))
+    groups = []
+    while digits:
+        groups.insert(0, digits[-3:])
+        digits = digits[:-3]
+    return sep.join(groups)
+
+
+def _big(scale: str) -> bool:
+    return scale.lower().startswith(("milliard", "billion", "bn"))
+
+
+def _english(text: str) -> str:
+    def amount(m: re.Match) -> str:
+        if not re.search(r"dollar|usd|\$", m.group(0), re.IGNORECASE):
+            return f"{_en_number(m.group('n'))} {'billion' if _big(m.group('scale')) else 'million'}"
+        return f"US${_en_number(m.group('n'))} {'billion' if _big(m.group('scale')) else 'million'}"
+
+    text = _AMOUNT_BEFORE.sub(amount, text)
+    text = _AMOUNT_AFTER.sub(amount, text)
+    text = _PERCENT.sub(lambda m: f"{_en_number(m.group('n'))}%", text)
+    text = _THOUSANDS.sub(lambda m: _grouped(m, ","), text)
+    text = _DECIMAL.sub(lambda m: f"{m.group(1)}.{m.group(2)}" if "," in m.group(0) else m.group(0), text)
+    return english_wording(text)
+
+
+def _french(text: str) -> str:
+    def amount(m: re.Match) -> str:
+        number = _fr_number(m.group("n"))
+        plural = "" if _value(m.group("n")) < 2 else "s"
+        word = ("milliard" if _big(m.group("scale")) else "million") + plural
+        if not re.search(r"dollar|usd|\$", m.group(0), re.IGNORECASE):
+            return f"{number} {word}"
+        return f"{number} {word} de dollars US"
+
+    text = _AMOUNT_BEFORE.sub(amount, text)
+    text = _AMOUNT_AFTER.sub(amount, text)
+    text = _PERCENT.sub(lambda m: f"{_fr_number(m.group('n'))} %", text)
+    text = _THOUSANDS.sub(lambda m: _grouped(m, " "), text)
+    text = _DECIMAL.sub(lambda m: f"{m.group(1)},{m.group(2)}" if "." in m.group(0) else m.group(0), text)
+    return text
+
+
+def localize(text: str, language: Language) -> str:
+    """Every figure in the reader's convention; in English, the report's terms in their one rendering.
+    Figures keep their value: the checks compare values, whatever the convention."""
+    return _english(text) if language == "en" else _french(text)

@@ -1,0 +1,140 @@
+"""The answer checks on the real report's passages: figures bound to their year, name and class; names
+grounded; answer-level rules; each verdict with its reason."""
+import pytest
+
+from bot.chunk import chunk_corpus
+from bot.checks import verify
+from bot.ingest import load_corpus
+from bot.types import Passage
+
+from conftest import REPORT
+
+CHUNKS = chunk_corpus(load_corpus(REPORT.parent), 700)
+
+
+def passages(*needles: str) -> list[Passage]:
+    """The real report's chunks holding these texts, numbered [1], [2]… in that order."""
+    found = [next(c for c in CHUNKS if needle in c.text) for needle in needles]
+    return [Passage(c, i, 1.0, 0.8) for i, c in enumerate(found, 1)]
+
+
+MARKET = passages("18,88 milliards", "Ali Health, JD Health")
+DEVICES = passages("92 dispositifs", "38 000+")
+
+
+@pytest.mark.parametrize("question,draft", [
+    ("What is the projected market size in 2030?", "16,02 milliards of dollars US from 2023 to 2030 [1]."),
+    ("Quelle est la taille du marché en 2030 ?", "Le marché atteindra 16,02 milliards de dollars US en 2030 [1]."),
+    ("2030年中国医疗人工智能市场规模预计是多少？", "The market will reach US$16.02 billion [1]."),
+    ("Quel est le chiffre d'affaires annuel de JD Health ?", "Le chiffre d'affaires est de 16,02 milliards de dollars US [1]."),
+    ("What is JD Health's annual revenue?", "JD Health's revenue is US$18.88 billion [1]."),
+    ("How many class II AI devices had the NMPA approved by mid-2024?", "The NMPA had approved 92 devices by mid-2024 [1]."),
+])
+def test_a_figure_attached_to_something_else_is_declined_with_its_reason(question, draft):
+    ps = DEVICES if "92" in draft else MARKET
+    verdict = verify(draft, question, ps)
+    assert verdict.refusal in ("misbound_figure", "other_year"), verdict
+    assert verdict.text == "" and verdict.cited == ()
+    assert any(w.reason == "misbound_figure" for w in verdict.withdrawn) or verdict.refusal == "other_year"
+
+
+@pytest.mark.parametrize("question,draft", [
+    ("What is the projected market size in 2030?", "The market should reach 18,88 milliards de dollars US by 2030 [1]."),
+    ("2030年中国医疗人工智能市场规模预计是多少？", "By 2030 the market is expected to reach US$18.88 billion [1]."),
+    ("Quelle est la taille du marché en 2030 ?",
+     "Le marché valait 1,59 milliard de dollars US en 2023 et atteindra 18,88 milliards de dollars US d'ici 2030 [1]."),
+    ("How many class III AI devices had the NMPA approved by mid-2024?",
+     "By mid-2024, the NMPA had approved 92 AI-powered class III medical devices [1]."),
+    ("What CAGR does the report give?", "The market grows at a CAGR of 42.5% [1]."),
+])
+def test_a_figure_bound_as_the_passage_binds_it_stands(question, draft):
+    ps = DEVICES if "92" in draft else MARKET
+    verdict = verify(draft, question, ps)
+    assert verdict.refusal == "" and verdict.cited == (1,), verdict
+
+
+def test_the_repair_quotes_the_clause_that_holds_the_asked_year():
+    verdict = verify("16,02 milliards de dollars US [1].", "Quelle est la taille du marché en 2030 ?", MARKET)
+    assert verdict.refusal and verdict.repair
+    assert any("18,88" in quote and "2030" in quote for quote in verdict.repair)
+    assert not any("16,02" in quote for quote in verdict.repair)
+    # nothing in the passages is JD Health's revenue: no second attempt, a refusal
+    jd = verify("16,02 milliards de dollars US [1].", "Quel est le chiffre d'affaires annuel de JD Health ?", MARKET)
+    assert jd.refusal == "misbound_figure" and jd.repair == ()
+
+
+def test_an_invented_expansion_is_removed_and_the_sentence_kept():
+    ps = passages("entreprises entièrement étrangères (WFOE)")
+    verdict = verify("Foreign firms can enter through a WFOE (Workforce Outsourcing Enterprise) [1].",
+                     "How can foreign firms enter?", ps)
+    assert verdict.refusal == "" and "Workforce" not in verdict.text and "WFOE" in verdict.text
+    right = verify("Foreign firms can enter through a WFOE (wholly foreign-owned enterprise) [1].",
+                   "How can foreign firms enter?", ps)
+    assert "wholly foreign-owned enterprise" in right.text
+
+
+def test_an_invented_person_or_company_withdraws_its_sentence():
+    ps = passages("Ali Health, JD Health")
+    verdict = verify("Ping An Good Doctor dominates rural telemedicine [1]. It is directed by Mr. Li [1].",
+                     "Who leads rural telemedicine?", ps)
+    assert verdict.text == "Ping An Good Doctor dominates rural telemedicine [1]."
+    assert [(w.reason, w.detail) for w in verdict.withdrawn] == [("ungrounded_name", "Li")]
+    invented = verify("Zorblax Health dominates rural telemedicine [1].", "Who leads rural telemedicine?", ps)
+    assert invented.refusal == "ungrounded_name"
+
+
+def test_names_written_the_english_way_are_grounded():
+    ps = passages("Zhongguancun à Pékin")
+    verdict = verify("Zones such as Zhongguancun in Beijing offer tax incentives [1].",
+                     "Which zones offer incentives?", ps)
+    assert verdict.refusal == "" and verdict.cited == (1,)
+    tcm = verify("Foreign-funded digital TCM companies are mainly allowed in FTZs such as Hainan Boao Lecheng [1].",
+                 "What about TCM?", passages("ZFE comme Hainan Boao Lecheng"))
+    assert tcm.refusal == "", tcm
+
+
+def test_a_person_question_is_declined_when_the_report_names_no_one():
+    ps = passages("Des entreprises comme Infervision")
+    verdict = verify("Infervision is led by its founders [1].", "Who is the CEO of Infervision?", ps)
+    assert verdict.refusal == "no_person"
+
+
+@pytest.mark.parametrize("draft,reason", [
+    ("Passages [1] and [2] [2].", "empty"),
+    ("[1]", "empty"),
+    ("NOT_FOUND", "not_found"),
+    ("La zone d'innovation de Pékin le rapport cite-t-il pour ses incitations [1].", "echo"),
+])
+def test_garbage_is_never_an_answer(draft, reason):
+    verdict = verify(draft, "Quelle zone d'innovation de Pékin le rapport cite-t-il pour ses incitations ?",
+                     passages("Zhongguancun à Pékin", "Ali Health, JD Health"))
+    assert verdict.refusal == reason and verdict.text == ""
+
+
+def test_a_quantity_question_needs_a_figure_and_a_share_question_a_share():
+    ps = DEVICES
+    vague = verify("The NMPA approved many devices [1].", "How many class III devices did the NMPA approve?", ps)
+    assert vague.refusal == "no_figure"
+    share = verify("There are 38 000+ public hospitals [2].", "What share of public hospitals use AI?", ps)
+    assert share.refusal == "wrong_unit"
+    count = verify("There are 38 000+ public hospitals [2].", "How many public hospitals are there?", ps)
+    assert count.refusal == ""
+
+
+def test_an_answer_repeating_the_question_is_an_echo():
+    question = "Quelle zone d'innovation de Pékin le rapport cite-t-il pour ses incitations ?"
+    ps = passages("Zhongguancun à Pékin")
+    echo = verify("La zone d'innovation de Pékin le rapport cite-t-il pour ses incitations [1].", question, ps)
+    assert echo.refusal == "echo" and echo.cited == ()
+    answer = verify("Le rapport cite Zhongguancun à Pékin pour ses incitations [1].", question, ps)
+    assert answer.refusal == "" and answer.cited == (1,)
+
+
+def test_a_how_many_question_is_answered_by_a_figure_or_a_number_word():
+    ps = passages("38 000+", "Ali Health, JD Health")
+    question = "How many hospitals use Ali Health's tools?"
+    assert verify("Ali Health tools are used in many hospitals [2].", question, ps).refusal == "no_figure"
+    assert verify("Public hospitals number 38 000 [1].", "How many public hospitals?", ps).cited == (1,)
+    assert verify("Three companies lead: Ali Health, JD Health and Ping An Good Doctor [2].",
+                  "How many companies lead rural telemedicine?", ps).cited == (2,)
+    assert verify("Ali Health leads [2].", "Who leads?", ps).cited == (2,)
