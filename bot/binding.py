@@ -10,7 +10,7 @@ from wordfreq import zipf_frequency
 from bot.glossary import ENTITY_STOPWORDS, variants
 from bot.normalize import fold, normalize_numbers
 
-Unit = Literal["share", "amount", "count"]
+Unit = Literal["share", "amount", "count", "label"]  # a label: "niveau 3", "tier-2", "classe III"
 
 # Years in any script: "2030", "d'ici 2030", "by 2030", "2030年" (a CJK character is a word character,
 # so \b would not see the year's end there).
@@ -21,6 +21,8 @@ _AMOUNT_AFTER = re.compile(r"^\s*\+?\s*(?:milliards?|millions?|billions?|bn|tril
 _AMOUNT_BEFORE = re.compile(r"(?:us\$|usd|\$|€|rmb|yuan)\s*$", re.IGNORECASE)
 _CLASS = re.compile(r"\b(?:class|classe)\s+(iii|ii|iv|i|\d)\b", re.IGNORECASE)
 _ROMAN = {"i": "1", "ii": "2", "iii": "3", "iv": "4"}
+_LABEL_BEFORE = re.compile(r"(?:niveau|niveaux|tier|tiers|level|levels|class|classe|phase|plan|grade|rang)[\s-]*(?:\d+[\s-]*(?:et|and|,|-)\s*)?$",
+                           re.IGNORECASE)
 # A name: a capitalised word (or an acronym) and the capitalised words that follow it.
 _NAME = re.compile(r"\b(?:[A-Z][\w'’&-]*|[A-Z]{2,}\w*)(?:\s+(?:[A-Z][\w'’&-]*|\d{4}))*")
 
@@ -62,8 +64,10 @@ def mentions(sentence: str) -> list[Mention]:
         preceding_start = figures[k - 1][1] if k else 0
         after = {text[s:e] for s, e in years if end <= s < following_end}
         before = {text[s:e] for s, e in years if preceding_start <= s < start}
-        if figure.endswith("%") or re.match(r"^\s*(?:%|pour ?cent|per ?cent)", text[end:]):
-            unit: Unit = "share"
+        if _LABEL_BEFORE.search(text[max(0, start - 16):start]) or re.match(r"^-?(?:tier|level|e|th)\b", text[end:end + 6]):
+            unit: Unit = "label"
+        elif figure.endswith("%") or re.match(r"^\s*(?:%|pour ?cent|per ?cent)", text[end:]):
+            unit = "share"
         elif _AMOUNT_AFTER.match(text[end:end + 30]) or _AMOUNT_BEFORE.search(text[max(0, start - 6):start]):
             unit = "amount"
         else:
@@ -99,6 +103,20 @@ def rare(word: str) -> bool:
     """A word no dictionary of English or French knows well: most likely a name ('Infervision')."""
     w = re.sub(r"['’]s$", "", word).strip("'’").lower()
     return len(w) >= 3 and max(zipf_frequency(w, "en"), zipf_frequency(w, "fr")) < 3.5
+
+
+def specific(name: str) -> bool:
+    """A name that singles out a company, place or law: an acronym or a rare (proper) word."""
+    return any(w.isupper() and len(w) >= 2 or rare(w) for w in re.split(r"[\s-]+", name))
+
+
+def subjects_in(question: str) -> list[str]:
+    """The names a question is about. In a Title Case question, capitals say nothing: only acronyms
+    and rare words count; elsewhere every name does ('Japon', 'Shanghai')."""
+    words = [w for w in re.findall(r"[^\W\d_]{4,}", question)]
+    title_case = words and sum(w[0].isupper() for w in words) > len(words) / 2
+    names = names_in(question)
+    return [n for n in names if specific(n)] if title_case else names
 
 
 def mentions_name(name: str, text: str) -> bool:

@@ -5,11 +5,11 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from bot.binding import (Mention, classes_in, expected_unit, mentions, mentions_name, names_in, rare,
-                         years_in)
+from bot.binding import (Mention, classes_in, expected_unit, mentions, mentions_name, names_in, rare, specific,
+                         subjects_in, years_in)
 from bot.chunk import sentences_of
 from bot.cite import MARKER, check_answer, markers, sentence_figures, split_answer
-from bot.glossary import known_english
+from bot.glossary import known_english, terms_in
 from bot.normalize import fold
 from bot.prompts import NOT_FOUND
 from bot.questions import asks_quantity, has_number_word
@@ -41,12 +41,13 @@ class Context:
     passages: Sequence[Passage]
     asked_years: frozenset[str]
     asked_classes: frozenset[str]
-    asked_names: tuple[str, ...]
+    asked_names: tuple[str, ...]  # the companies, zones, laws and report terms the question is about
 
     @classmethod
     def of(cls, question: str, passages: Sequence[Passage]) -> "Context":
+        subjects = subjects_in(question) + terms_in(question)
         return cls(question, passages, frozenset(years_in(question)), frozenset(classes_in(question)),
-                   tuple(names_in(question)))
+                   tuple(dict.fromkeys(subjects)))
 
 
 # --- sentence rules: each returns the sentence (possibly repaired) or a Withdrawn ---------------------
@@ -54,18 +55,24 @@ class Context:
 
 def figure_bound(sentence: str, ctx: Context) -> str | Withdrawn:
     """Each figure is kept only where a cited passage attaches it to what the sentence and the question
-    attach it to: the same year (2028 is not 2030), class (II is not III), and one of the names."""
+    attach it to: the same year (2028 is not 2030), class (II is not III), every name and report term
+    the question asks about (JD Health, telemedicine) and one of the names the sentence gives."""
     body = MARKER.sub("", sentence)
     cited = [ctx.passages[n - 1].chunk.text for n in markers(sentence)]
     stated = [m for text in cited for s in sentences_of(text) for m in mentions(s)]
-    names = names_in(body) or list(ctx.asked_names)
+    names = [n for n in names_in(body) if specific(n)]
     classes = classes_in(body) or ctx.asked_classes
     for claim in mentions(body):
+        if claim.unit == "label":
+            continue  # "tier-3 hospitals" names a kind, it states no quantity
         same = [m for m in stated if m.value == claim.value]
+        if same and all(m.unit == "label" for m in same):
+            return Withdrawn(sentence, "misbound_figure", f"{claim.value}: a label in « {same[0].sentence.strip()[:160]} »")
+        same = [m for m in same if m.unit != "label"]
         if not same:
             continue  # not a figure the passages state as one (the figure check already ran)
         years = claim.years or ctx.asked_years
-        fitting = [m for m in same if _fits(m, years, classes, names)]
+        fitting = [m for m in same if _fits(m, years, classes, ctx.asked_names, names)]
         if not fitting:
             where = same[0]
             return Withdrawn(sentence, "misbound_figure",
@@ -73,19 +80,16 @@ def figure_bound(sentence: str, ctx: Context) -> str | Withdrawn:
     return sentence
 
 
-def _fits(stated: Mention, years: frozenset[str] | set[str], classes, names: Sequence[str]) -> bool:
+def _fits(stated: Mention, years, classes, subjects: Sequence[str], names: Sequence[str] = ()) -> bool:
+    """Whether a passage's figure is attached to these years, classes, every subject and one of the names."""
     if years and stated.years and not stated.years & set(years):
         return False
     stated_classes = classes_in(stated.sentence)
     if classes and stated_classes and not stated_classes & set(classes):
         return False
-    specific = [n for n in names if _is_specific(n)]
-    return not specific or any(mentions_name(n, stated.sentence) for n in specific)
-
-
-def _is_specific(name: str) -> bool:
-    """A name that singles out a company, place or law: an acronym or a rare (proper) word."""
-    return any(w.isupper() and len(w) >= 2 or rare(w) for w in re.split(r"[\s-]+", name))
+    if not all(mentions_name(s, stated.sentence) for s in subjects):
+        return False
+    return not names or any(mentions_name(n, stated.sentence) for n in names)
 
 
 def names_grounded(sentence: str, ctx: Context) -> str | Withdrawn:

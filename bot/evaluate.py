@@ -11,7 +11,7 @@ from pathlib import Path
 from bot.errors import BotError
 from bot.lang import detect_language
 from bot.metrics import GoldItem, ItemResult, breakdown, score_item
-from bot.pipeline import Pipeline, retrieval_queries
+from bot.pipeline import Pipeline
 
 EVAL_DIR = Path(__file__).resolve().parent.parent / "eval"
 BASELINE = EVAL_DIR / "baseline.json"
@@ -39,7 +39,7 @@ def run_items(pipeline: Pipeline, items: list[GoldItem], progress: bool = True) 
     results = []
     for i, item in enumerate(items, 1):
         answer = pipeline.answer(item.question, item.history, item.language)
-        ranked = [p.chunk for p in pipeline.retriever.search(retrieval_queries(item.question, item.history), 10)]
+        ranked = [p.chunk for p in pipeline.search(item.question, item.history, 10)]
         result = score_item(item, answer, ranked, detect_language(answer.text, default=answer.language))
         results.append(result)
         if progress:
@@ -53,8 +53,8 @@ def retrieval_only(pipeline: Pipeline, items: list[GoldItem]) -> dict:
     """Recall@k and MRR without generating: enough to compare retrieval settings quickly."""
     from bot.metrics import evidence_rank
 
-    ranks = [evidence_rank([p.chunk for p in pipeline.retriever.search(
-        retrieval_queries(i.question, i.history), 10)], i.evidence) for i in items if i.answerable]
+    ranks = [evidence_rank([p.chunk for p in pipeline.search(i.question, i.history, 10)], i.evidence)
+             for i in items if i.answerable]
     out = {f"recall@{k}": round(sum(r is not None and r <= k for r in ranks) / len(ranks), 4) for k in (1, 3, 5, 10)}
     out["mrr"] = round(sum(1 / r for r in ranks if r) / len(ranks), 4)
     return out

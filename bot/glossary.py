@@ -92,6 +92,14 @@ def french_terms(question: str) -> list[str]:
     return found
 
 
+def terms_in(text: str) -> list[str]:
+    """The report terms a text uses, in the form it uses them (folded): 'telemedicine', 'TCAC'."""
+    folded = fold(text)
+    return [next(f for f in group if re.search(rf"(?<!\w){re.escape(f)}(?!\w)", folded))
+            for (fr, _, _), group in zip(TERMS, _GROUPS) if fr not in ("Chine", "IA")
+            and any(re.search(rf"(?<!\w){re.escape(f)}(?!\w)", folded) for f in group)]
+
+
 def english_terms(text: str) -> list[tuple[str, str]]:
     """(French, English) for the report terms a passage uses: shown to the model for English answers."""
     folded = fold(text)

@@ -8,6 +8,7 @@ from collections.abc import Iterator, Sequence
 import numpy as np
 
 from bot.chunk import sentences_of
+from bot.binding import names_in, specific
 from bot.checks import Verdict, verify
 from bot.cite import MARKER, markers, split_answer
 from bot.config import Settings
@@ -61,7 +62,7 @@ class Pipeline:
 
         yield Status("retrieving")
         history = list(history) if is_follow_up(question) else []
-        passages = tuple(self.retriever.search(retrieval_queries(question, history), self.settings.top_k))
+        passages = tuple(self.search(question, history, self.settings.top_k))
         timings.retrieve_ms = elapsed()
         yield Retrieved(passages)
 
@@ -103,6 +104,12 @@ class Pipeline:
             if not translated.refusal:
                 verdict = translated
         yield finish(verdict)
+
+    def search(self, question: str, history: Sequence[Turn], k: int) -> list[Passage]:
+        """The passages for a question: the report's own words for its terms, its follow-up context,
+        and every passage naming the company, zone or law it asks about."""
+        names = [n for n in names_in(question) if specific(n)]
+        return self.retriever.search(retrieval_queries(question, history), k, names)
 
     def _generate(self, messages, timings: Timings, elapsed) -> Iterator[Event]:
         """Stream the model's tokens (holding back a possible refusal marker); return the raw text."""

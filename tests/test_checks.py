@@ -138,3 +138,24 @@ def test_a_how_many_question_is_answered_by_a_figure_or_a_number_word():
     assert verify("Three companies lead: Ali Health, JD Health and Ping An Good Doctor [2].",
                   "How many companies lead rural telemedicine?", ps).cited == (2,)
     assert verify("Ali Health leads [2].", "Who leads?", ps).cited == (2,)
+
+
+def test_a_figure_of_the_whole_market_is_not_a_segments_figure():
+    verdict = verify("Le TCAC est de 42,5 % [1].", "Quel est le TCAC du segment de la télémédecine en Chine ?", MARKET)
+    assert verdict.refusal == "misbound_figure"
+    assert verify("Le TCAC est de 42,5 % [1].", "Quel TCAC le rapport retient-il ?", MARKET).refusal == ""
+    hainan = verify("There are 38 000+ public hospitals [2].", "How many hospitals are in the Hainan pilot zone?", DEVICES)
+    assert hainan.refusal == "misbound_figure"
+
+
+def test_a_tier_is_a_label_not_a_count():
+    ps = passages("hôpitaux de niveau 3 dans les principaux pôles")
+    verdict = verify("3 [1].", "Combien d'hôpitaux participent au projet pilote de Shanghai ?", ps)
+    assert verdict.refusal == "misbound_figure"
+    assert verify("Tier-3 hospitals in Shanghai and Guangzhou offer fertile ground for real-world testing [1].",
+                  "Where can diagnostic tools be tested?", ps).refusal == ""
+
+
+def test_a_country_the_report_does_not_cover_gets_no_figure():
+    assert verify("Le marché atteindra 18,88 milliards de dollars US d'ici 2030 [1].",
+                  "Quelle est la taille du marché au Japon en 2030 ?", MARKET).refusal == "misbound_figure"
