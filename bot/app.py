@@ -17,6 +17,7 @@ from bot.feedback import append_feedback, feedback_record
 from bot.pipeline import Pipeline
 from bot.prompts import EXAMPLES, UI
 from bot.render import answer_markdown, conversation_markdown, escape_markdown, sources_html
+from bot.sanitize import clean_question, clean_text
 from bot.types import Answer, Done, Status, Token, Turn
 
 CSS = """
@@ -95,16 +96,17 @@ def build_app(settings: Settings, load: Callable[[], Pipeline]) -> gr.Blocks:
         runner, startup_error = None, str(exc)
 
     def respond(question: str, chat: list, answers: list, ui_lang: str, request: gr.Request):
+        question = clean_question(question or "")  # whatever the page sent: lone surrogates, controls, bidi
         chat = list(chat or [])
         if runner is None:
             yield chat, sources_html(None, ui_lang), f"**{escape_markdown(startup_error)}**", answers, question
             return
-        chat += [{"role": "user", "content": escape_markdown(question or "")},
+        chat += [{"role": "user", "content": escape_markdown(question)},
                  {"role": "assistant", "content": "…"}]
         done = completed(answers)
         history = [Turn("user", done[-1].question), Turn("assistant", done[-1].text)] if done else []
         start, stage, partial = time.perf_counter(), "searching", ""
-        for event in runner.events(question or "", history, request.session_hash or ""):
+        for event in runner.events(question, history, request.session_hash or ""):
             seconds = f"{time.perf_counter() - start:.1f} s"
             if isinstance(event, Status):
                 stage = "searching" if event.stage == "retrieving" else "writing"
@@ -139,7 +141,8 @@ def build_app(settings: Settings, load: Callable[[], Pipeline]) -> gr.Blocks:
         number = index // 2  # messages alternate question, answer
         if number >= len(answers) or answers[number] is None:
             return _label("nothing_to_rate", ui_lang), comment
-        append_feedback(settings.feedback_path, feedback_record(answers[number], bool(data.liked), comment or ""))
+        append_feedback(settings.feedback_path,
+                        feedback_record(answers[number], bool(data.liked), clean_text(comment or "")))
         return _label("thanks", ui_lang), ""
 
     def export(answers: list):

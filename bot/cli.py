@@ -4,12 +4,16 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import traceback
+from collections.abc import Iterator
 from pathlib import Path
-from typing import TextIO
+from typing import IO, NamedTuple, TextIO
 
 from bot.config import Settings, load_settings
 from bot.errors import BotError, InputError
-from bot.types import Answer, Done, Status, Token, Turn
+from bot.prompts import error_message
+from bot.sanitize import clean_question, clean_text, valid_text
+from bot.types import Answer, Done, Language, Status, Token, Turn
 
 
 def _print_sources(answer: Answer, out: TextIO) -> None:
@@ -42,32 +46,68 @@ def _ask_one(pipeline, question: str, history: list[Turn], out: TextIO) -> Answe
     return answer
 
 
-def _parse_line(line: str) -> tuple[str, list[Turn]]:
-    """A plain line is a question; a JSON line brings a question and its history (protocol errors in English)."""
+class Line(NamedTuple):
+    """One input line of `ask --jsonl`, checked and cleaned."""
+
+    question: str
+    history: list[Turn]
+    language: Language | None  # the reader's language when the line names it
+
+
+def _parse_line(line: str) -> Line:
+    """A plain line is a question; a line starting with { or [ is JSON: an object with a "question"
+    string, optionally a "history" list of turns and a "language" ("fr" or "en"). Anything else, at any
+    depth, is an InputError (protocol errors in English). Every text that is kept is cleaned."""
     from bot.pipeline import history_from
-    from bot.prompts import error_message
 
-    text = line.strip()
-    if text.startswith("{"):
+    if not clean_text(line).startswith(("{", "[")):
+        return Line(clean_question(line), [], None)
+    try:  # the line as sent: cleaning first could break a valid string (a raw U+2028 becoming a newline)
+        item = json.loads(line.strip().lstrip("\ufeff"))
+    except RecursionError:
+        raise InputError(error_message("too_deep", "en")) from None
+    except ValueError as exc:
+        raise InputError(error_message("bad_json", "en", detail=exc)) from None
+    if not isinstance(item, dict) or not isinstance(item.get("question"), str):
+        raise InputError(error_message("no_question", "en"))
+    history = item.get("history")
+    if not isinstance(history, list | None):
+        raise InputError(error_message("bad_history", "en"))
+    language = item.get("language")
+    if not (language is None or language in ("fr", "en")):
+        raise InputError(error_message("bad_language", "en"))
+    turns = [Turn(t.role, clean_text(t.content)) for t in history_from(history or [])]
+    return Line(clean_question(item["question"]), turns, language)
+
+
+def _lines(stdin: IO) -> Iterator[str]:
+    """The input's lines as text. A text stream is read through its bytes, so that bytes which are
+    not UTF-8 become U+FFFD instead of ending the batch with a decoding error."""
+    binary = getattr(stdin, "buffer", None)
+    for line in binary if binary is not None else stdin:
+        yield line.decode("utf-8", "replace") if isinstance(line, bytes) else line
+
+
+def _json_line(record: dict) -> str:
+    # valid_text: whatever a model streams, what is written is UTF-8.
+    return valid_text(json.dumps(record, ensure_ascii=False)) + "\n"
+
+
+def _jsonl(pipeline, stdin: IO, out: TextIO) -> int:
+    """Exactly one JSON object per input line, in order, flushed: an answer, or {"question", "error"}
+    when the line cannot be answered. No line ends the batch."""
+    for line in _lines(stdin):
+        question = clean_question(line)
         try:
-            item = json.loads(text)
-        except ValueError as exc:
-            raise InputError(error_message("bad_json", "en", detail=exc)) from None
-        if not isinstance(item, dict) or not isinstance(item.get("question"), str):
-            raise InputError(error_message("no_question", "en"))
-        return item["question"], history_from(item.get("history") or [])
-    return text, []
-
-
-def _jsonl(pipeline, stdin: TextIO, out: TextIO) -> int:
-    for line in stdin:
-        question = line.rstrip("\n")
-        try:
-            question, history = _parse_line(line)
-            record = pipeline.answer(question, history).to_json()
-        except InputError as exc:
+            request = _parse_line(line)
+            question = request.question
+            record = pipeline.answer(request.question, request.history, language=request.language).to_json()
+        except BotError as exc:
             record = {"question": question, "error": str(exc)}
-        out.write(json.dumps(record, ensure_ascii=False) + "\n")
+        except Exception:  # a bug met by one line: its traceback for the log, and the next lines answered
+            traceback.print_exc(file=sys.stderr)
+            record = {"question": question, "error": error_message("internal", "en")}
+        out.write(_json_line(record))
         out.flush()
     return 0
 
@@ -77,15 +117,32 @@ def _interactive(pipeline, out: TextIO) -> int:
     print("Posez vos questions sur le rapport / Ask about the report (Ctrl-D to quit).", file=out)
     while True:
         try:
-            question = input("\n? ")
+            question = clean_question(input("\n? "))
         except EOFError:
             return 0
         try:
             answer = _ask_one(pipeline, question, history, out)
-        except InputError as exc:
+        except BotError as exc:
             print(exc, file=out)
             continue
-        history = [Turn("user", question), Turn("assistant", answer.text)]
+        except Exception:  # a bug met by one question: its traceback for the log, and the session goes on
+            traceback.print_exc(file=sys.stderr)
+            print("\n" + _bilingual("internal"), file=out)
+            continue
+        history = [Turn("user", answer.question), Turn("assistant", answer.text)]
+
+
+def _bilingual(key: str) -> str:
+    return f"{error_message(key, 'fr')} / {error_message(key, 'en')}"
+
+
+def _tolerant_stdio(jsonl: bool) -> None:
+    """Text the locale cannot decode or encode is replaced instead of raising; the JSON lines are
+    UTF-8 whatever the locale."""
+    for stream, changes in ((sys.stdin, {"errors": "replace"}),
+                            (sys.stdout, {"encoding": "utf-8"} if jsonl else {"errors": "replace"})):
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(**changes)
 
 
 def cmd_models(settings: Settings, args) -> int:
@@ -114,11 +171,12 @@ def cmd_index(settings: Settings, args) -> int:
 def cmd_ask(settings: Settings, args) -> int:
     from bot.runtime import load_pipeline
 
+    _tolerant_stdio(args.jsonl)
     pipeline = load_pipeline(settings)
     if args.jsonl:
         return _jsonl(pipeline, sys.stdin, sys.stdout)
-    if args.question:
-        _ask_one(pipeline, " ".join(args.question), [], sys.stdout)
+    if args.question:  # the arguments may hold bytes that are not UTF-8 (surrogate-escaped by Python)
+        _ask_one(pipeline, clean_question(" ".join(args.question)), [], sys.stdout)
         return 0
     return _interactive(pipeline, sys.stdout)
 
