@@ -91,9 +91,11 @@ def names_in(text: str) -> list[str]:
         words = [re.sub(r"['’]s$", "", w) for w in words]  # "Tencent's" names Tencent
         # "AI-powered": keep only the capitalised parts of a compound
         words = ["-".join(p for p in w.split("-") if p[:1].isupper()) for w in words]
-        words = [w for w in words if w and fold(w).strip("'’") not in ENTITY_STOPWORDS]
-        while words and YEAR.fullmatch(words[-1]):
-            words.pop()
+        generic = [not w or fold(w).strip("'’") in ENTITY_STOPWORDS or YEAR.fullmatch(w) for w in words]
+        while words and generic[0]:  # "The NMPA", "China's" -> trimmed; "Ping An Good Doctor" stays whole
+            words, generic = words[1:], generic[1:]
+        while words and generic[-1]:
+            words, generic = words[:-1], generic[:-1]
         if words and not (len(words) == 1 and len(words[0]) < 2):
             names.append(" ".join(words))
     return names

@@ -19,8 +19,8 @@ from bot.glossary import french_terms
 from bot.lang import detect_language
 from bot.localize import localize
 from bot.prompts import NOT_COVERED, NOT_FOUND, REPAIR_HINT, build_messages, error_message, translation_messages
-from bot.questions import is_follow_up
-from bot.retrieve import Retriever, focus
+from bot.questions import asks_overview, is_follow_up
+from bot.retrieve import Retriever, focus, whole_table
 from bot.types import (Answer, Citation, Done, Event, Language, Passage, Retrieved, Status, Timings,
                        Token, Turn)
 
@@ -83,7 +83,9 @@ class Pipeline:
             return
 
         yield Status("writing")
-        shown = focus(passages, self.settings.table_focus_margin)  # [n] numbers refer to these
+        table = whole_table(passages, self.retriever.index.chunks, self.settings.table_max_rows + 1) \
+            if asks_overview(question) else None
+        shown = table or focus(passages, self.settings.table_focus_margin)  # [n] numbers refer to these
         messages = build_messages(question, language, list(shown), list(history))
         similarity = self._similarity(shown)
         draft = yield from self._generate(messages, timings, elapsed)

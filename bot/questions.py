@@ -31,3 +31,13 @@ def asks_quantity(question: str) -> bool:
 
 def has_number_word(text: str) -> bool:
     return bool(_NUMBER_WORDS.search(text))
+
+
+_OVERVIEW = re.compile(r"\b(?:what|which) (?:are|were) (?:the|all)\b|\bquel(?:le)?s sont\b|\blist\b|\benum[eé]r|"
+                       r"\b(?:main|key|principa(?:les|ux)|cl[eé]s)\b|\bhow (?:do|can|does|should) .* overcome\b|"
+                       r"\bcomment (?:les )?surmonter\b", re.IGNORECASE)
+
+
+def asks_overview(question: str) -> bool:
+    """'What are the main barriers…?', 'Quelles sont les…': a question a whole table or list answers."""
+    return bool(_OVERVIEW.search(question))

@@ -198,3 +198,23 @@ def test_a_short_question_takes_the_readers_language(settings):
     assert pipeline.answer("PIPL?", language="fr").language == "fr"
     history = [Turn("user", "Quelle loi protège les données de santé ?"), Turn("assistant", "La PIPL [1].")]
     assert pipeline.answer("PIPL?", history, language="en").language == "fr"
+
+
+def test_an_overview_question_gets_the_whole_table_row_by_row(settings):
+    from bot.retrieve import whole_table
+
+    pipeline, generator = make(settings, "NOT_FOUND")
+    chunks = pipeline.retriever.index.chunks
+    rows = [c for c in chunks if c.section == "Barrières à l'entrée et solutions"]
+    question = "Quelles sont les principales barrières à l'entrée et comment les surmonter ?"
+    passages = pipeline.search(question, [], settings.top_k)
+    assert any(p.chunk in rows for p in passages)
+    pipeline.answer(question)
+    prompt = generator.calls[-1][-1]["content"]
+    assert all(row.text.splitlines()[0] in prompt for row in rows)
+    table = whole_table(passages, chunks, 6)
+    assert [p.chunk for p in table][1:] == rows and table[0].chunk.kind == "text"
+    assert [p.rank for p in table] == list(range(1, len(rows) + 2))
+    # a question about one thing keeps the retrieved passages
+    pipeline.answer("Quelle stratégie pour la complexité réglementaire ?")
+    assert sum(row.text.splitlines()[0] in generator.calls[-1][-1]["content"] for row in rows) < len(rows)
