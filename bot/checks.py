@@ -171,7 +171,14 @@ def asked_year(text: str, ctx: Context) -> str:
     return "other_year"
 
 
-ANSWER_RULES = (person, echo, quantity, unit, asked_year)
+def fragment(text: str, ctx: Context) -> str:
+    """An answer with hardly a word beyond names and figures ('42,5 % [1]', 'Shenzhen [2]') is no
+    sentence: the reader cannot tell what the figure or name answers."""
+    words = re.findall(r"\b[a-zàâçéèêëîïôûùüÿœ][\w'’-]*", MARKER.sub("", text))
+    return "fragment" if len(words) < 2 else ""
+
+
+ANSWER_RULES = (person, echo, quantity, unit, asked_year, fragment)
 
 
 def verify(draft: str, question: str, passages: Sequence[Passage], similarity: Similarity | None = None) -> Verdict:

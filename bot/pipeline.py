@@ -18,7 +18,7 @@ from bot.generate import Generator
 from bot.glossary import french_terms
 from bot.lang import detect_language
 from bot.localize import localize
-from bot.prompts import NOT_COVERED, NOT_FOUND, REPAIR_HINT, build_messages, error_message, translation_messages
+from bot.prompts import NOT_COVERED, NOT_FOUND, REPAIR_HINT, SENTENCE_HINT, build_messages, error_message, translation_messages
 from bot.questions import asks_overview, is_follow_up
 from bot.retrieve import Retriever, focus, whole_table
 from bot.types import (Answer, Citation, Done, Event, Language, Passage, Retrieved, Status, Timings,
@@ -90,10 +90,12 @@ class Pipeline:
         similarity = self._similarity(shown)
         draft = yield from self._generate(messages, timings, elapsed)
         verdict = verify(draft, question, shown, similarity)
-        if verdict.repair:
+        if verdict.repair or verdict.refusal == "fragment":
             # The draft gave a figure the passages attach to something else (2028 for 2030, the market
-            # for a company): ask once more, quoting the clauses that hold what was asked.
-            hint = REPAIR_HINT[language].format(quotes=" ".join(verdict.repair))
+            # for a company): ask once more, quoting the clauses that hold what was asked. Or it gave a
+            # bare name or figure: ask once more for a sentence.
+            hint = REPAIR_HINT[language].format(quotes=" ".join(verdict.repair)) if verdict.repair \
+                else SENTENCE_HINT[language]
             messages[-1] = {"role": "user", "content": f"{messages[-1]['content']}\n{hint}"}
             yield Status("writing")
             draft = yield from self._generate(messages, timings, elapsed)

@@ -37,6 +37,12 @@ REPAIR_HINT = {
     "en": "Note: answer with the figure the passages attach exactly to what is asked. The passages say: {quotes}",
 }
 
+# A second attempt, when the first draft was a bare name or figure.
+SENTENCE_HINT = {
+    "fr": "Réponds par une phrase complète qui dit ce que désigne chaque nom ou chiffre, avec son numéro de passage.",
+    "en": "Answer with a complete sentence that says what each name or figure is, with its passage number.",
+}
+
 # For English answers: the report's French terms and their one English rendering.
 GLOSSARY_HINT = "Report terms in English: {pairs}."
 
@@ -58,6 +64,7 @@ REASONS = {
     "untied": {"fr": "une phrase ne s'appuie sur aucun passage", "en": "a sentence rests on no passage"},
     "empty": {"fr": "la réponse ne contenait que des renvois", "en": "the answer held only references"},
     "echo": {"fr": "la réponse ne faisait que répéter la question", "en": "the answer only repeated the question"},
+    "fragment": {"fr": "la réponse n'était pas une phrase", "en": "the answer was not a sentence"},
     "no_figure": {"fr": "la question demande un chiffre que le rapport ne donne pas",
                   "en": "the question asks for a figure the report does not give"},
     "no_cited_sentence": {"fr": "aucune phrase de la réponse ne s'appuie sur un passage",

@@ -100,6 +100,7 @@ def test_a_person_question_is_declined_when_the_report_names_no_one():
 
 
 @pytest.mark.parametrize("draft,reason", [
+    ("Zhongguancun [1].", "fragment"),
     ("Passages [1] and [2] [2].", "empty"),
     ("[1]", "empty"),
     ("NOT_FOUND", "not_found"),
@@ -137,13 +138,13 @@ def test_a_how_many_question_is_answered_by_a_figure_or_a_number_word():
     assert verify("Public hospitals number 38 000 [1].", "How many public hospitals?", ps).cited == (1,)
     assert verify("Three companies lead: Ali Health, JD Health and Ping An Good Doctor [2].",
                   "How many companies lead rural telemedicine?", ps).cited == (2,)
-    assert verify("Ali Health leads [2].", "Who leads?", ps).cited == (2,)
+    assert verify("Ali Health leads rural telemedicine [2].", "Who leads?", ps).cited == (2,)
 
 
 def test_a_figure_of_the_whole_market_is_not_a_segments_figure():
     verdict = verify("Le TCAC est de 42,5 % [1].", "Quel est le TCAC du segment de la télémédecine en Chine ?", MARKET)
     assert verdict.refusal == "misbound_figure"
-    assert verify("Le TCAC est de 42,5 % [1].", "Quel TCAC le rapport retient-il ?", MARKET).refusal == ""
+    assert verify("Le rapport retient un TCAC de 42,5 % [1].", "Quel TCAC le rapport retient-il ?", MARKET).refusal == ""
     hainan = verify("There are 38 000+ public hospitals [2].", "How many hospitals are in the Hainan pilot zone?", DEVICES)
     assert hainan.refusal == "misbound_figure"
 

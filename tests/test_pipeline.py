@@ -8,7 +8,7 @@ from bot.cli import _jsonl
 from bot.errors import InputError
 from bot.index import build_index
 from bot.pipeline import Pipeline
-from bot.prompts import ANSWER_IN, NOT_COVERED, NOT_FOUND, SYSTEM
+from bot.prompts import ANSWER_IN, NOT_COVERED, NOT_FOUND, SENTENCE_HINT, SYSTEM
 from bot.retrieve import Retriever
 from bot.types import Done, Retrieved, Status, Token, Turn
 
@@ -159,12 +159,16 @@ def test_an_answer_in_another_language_is_translated_for_the_reader(settings):
     assert "Translate this sentence into French" in generator.calls[1][0]["content"]
 
 
-def test_a_short_answer_of_names_and_figures_is_not_translated(settings):
+def test_a_bare_figure_is_asked_again_as_a_sentence_and_never_shown_alone(settings):
     pipeline, generator = make(settings, "")
     n = passage_number(pipeline, "18,88")
-    generator.reply = f"USD 18,88 bn [{n}]."
-    # not translated by the model; the figure is written the French way by code
-    assert pipeline.answer(QUESTION).text == f"18,88 milliards de dollars US [{n}]." and len(generator.calls) == 1
+    generator.replies = [f"USD 18,88 bn [{n}].", f"Le marché atteindra 18,88 milliards de dollars US d'ici 2030 [{n}]."]
+    answer = pipeline.answer(QUESTION)
+    assert len(generator.calls) == 2 and generator.calls[1][-1]["content"].endswith(SENTENCE_HINT["fr"])
+    assert answer.text == f"Le marché atteindra 18,88 milliards de dollars US d'ici 2030 [{n}]."
+    generator.replies = [f"USD 18,88 bn [{n}]."]
+    declined = pipeline.answer(QUESTION)
+    assert declined.abstained and declined.reason == "fragment"
 
 
 def test_a_figure_of_another_year_is_repaired_once_with_the_right_clause_quoted(settings):
