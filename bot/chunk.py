@@ -3,9 +3,10 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import groupby
 
+from bot.injection import detect
 from bot.types import Block, Chunk, Document
 
 _SENTENCE_END = re.compile(r"(?<=[.!?…])\s+(?=[«\"A-ZÀ-ÖØ-Þ0-9])")
@@ -38,7 +39,9 @@ def location(section: str, blocks: tuple[Block, ...]) -> str:
 def make_chunk(source: str, section: str, blocks: tuple[Block, ...], text: str | None = None) -> Chunk:
     text = text if text is not None else "\n".join(b.text for b in blocks)
     kind = "table_row" if blocks[0].kind == "table_row" else "text"
-    return Chunk(chunk_id(source, section, text), source, section, location(section, blocks), text, kind)
+    # The heading is checked too: the model sees it with the passage.
+    return Chunk(chunk_id(source, section, text), source, section, location(section, blocks), text, kind,
+                 flagged=detect(f"{section}\n{text}"))
 
 
 def split_sentences(text: str, max_chars: int) -> list[str]:
@@ -146,7 +149,16 @@ def chunk_document(doc: Document, max_chars: int) -> list[Chunk]:
     body = [b for b in doc.blocks if b.kind != "heading"]
     for section, group in groupby(body, key=lambda b: b.section):
         chunks.extend(chunk_section(doc.source, section, list(group), max_chars))
-    return _dedupe(chunks)
+    return _dedupe(_flag_document(doc, chunks))
+
+
+def _flag_document(doc: Document, chunks: list[Chunk]) -> list[Chunk]:
+    """A file that addresses the assistant anywhere (hidden HTML, a heading with no text under it
+    included) is untrusted throughout: its other passages may carry the payload, e.g. the false
+    figure split away from the instruction."""
+    reason = next((c.flagged for c in chunks if c.flagged), "") \
+        or next((r for b in doc.blocks if b.kind == "heading" and (r := detect(b.text))), "")
+    return [c if c.flagged or not reason else replace(c, flagged=f"document:{reason}") for c in chunks]
 
 
 def chunk_corpus(docs: list[Document], max_chars: int) -> list[Chunk]:

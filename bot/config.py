@@ -28,18 +28,25 @@ class Settings:
     # A table row that leads the next passage by this much is given to the model alone
     # (neighbouring rows share its words and the model picks the wrong one: eval/report.md).
     table_focus_margin: float = 0.08
+    table_max_rows: int = 5  # an overview question gets a table's lead and up to this many rows
     # Generation
     threads: int = max(1, min(4, os.cpu_count() or 1))
     context_tokens: int = 4096
     max_answer_tokens: int = 220
     embed_bf16: bool = True
-    # Input
+    # Bounds on what one question may cost (docs/ROBUSTNESS.md)
     max_question_chars: int = 1000
+    history_turns: int = 2  # the previous question and its answer
+    history_chars: int = 600  # per turn given back to the model
+    max_answer_seconds: float = 60.0  # a question still running after this is ended
     # UI
     host: str = "127.0.0.1"
     port: int = 7860
-    concurrency: int = 1
-    max_queue: int = 16
+    concurrency: int = 1  # one llama.cpp context: one question at a time
+    max_queue: int = 16  # questions waiting; the next one is told the service is busy
+    max_request_bytes: int = 1_000_000  # an HTTP request body (the page sends the conversation shown)
+    max_exchanges: int = 50  # questions and answers kept per conversation, in the page and in memory
+    max_sessions: int = 1000  # conversations kept in memory; the oldest is forgotten first
 
     def with_(self, **changes) -> "Settings":
         return replace(self, **changes)
@@ -56,7 +63,19 @@ _ENV = {
     "BOT_THREADS": ("threads", int),
     "BOT_HOST": ("host", str),
     "BOT_PORT": ("port", int),
+    "BOT_MAX_QUESTION_CHARS": ("max_question_chars", int),
+    "BOT_HISTORY_TURNS": ("history_turns", int),
+    "BOT_HISTORY_CHARS": ("history_chars", int),
+    "BOT_MAX_ANSWER_TOKENS": ("max_answer_tokens", int),
+    "BOT_MAX_ANSWER_SECONDS": ("max_answer_seconds", float),
+    "BOT_MAX_QUEUE": ("max_queue", int),
+    "BOT_MAX_REQUEST_BYTES": ("max_request_bytes", int),
+    "BOT_MAX_EXCHANGES": ("max_exchanges", int),
+    "BOT_MAX_SESSIONS": ("max_sessions", int),
 }
+# Bounds that must be positive (history_turns may be 0: no follow-ups).
+_POSITIVE = ("BOT_MAX_QUESTION_CHARS", "BOT_HISTORY_CHARS", "BOT_MAX_ANSWER_TOKENS", "BOT_MAX_ANSWER_SECONDS",
+             "BOT_MAX_QUEUE", "BOT_MAX_REQUEST_BYTES", "BOT_MAX_EXCHANGES", "BOT_MAX_SESSIONS")
 
 
 def load_settings(env: dict[str, str] | None = None) -> Settings:
@@ -68,6 +87,12 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
                 changes[name] = cast(env[var])
             except ValueError:
                 raise BotError(f"{var}={env[var]!r} is not a valid {cast.__name__}.") from None
+    for var in _POSITIVE:
+        name = _ENV[var][0]
+        if name in changes and not changes[name] > 0:
+            raise BotError(f"{var} must be above 0, not {env[var]!r}.")
+    if changes.get("history_turns", 0) < 0:
+        raise BotError(f"BOT_HISTORY_TURNS must be 0 or more, not {env['BOT_HISTORY_TURNS']!r}.")
     settings = Settings(**changes)
     if settings.generator not in ("1.5b", "0.5b"):
         raise BotError(f"BOT_GENERATOR must be 1.5b or 0.5b, not {settings.generator!r}.")

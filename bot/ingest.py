@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 from bot.errors import BotError
+from bot.injection import detect
 from bot.types import Block, Document
 
 SUFFIXES = (".txt", ".md", ".pdf", ".html", ".htm")
@@ -152,15 +153,16 @@ def parse_html(source: str, html: str) -> Document:
     from bs4 import BeautifulSoup
 
     soup = BeautifulSoup(html, "html.parser")
-    for tag in soup(["script", "style", "noscript", "nav", "footer"]):
-        tag.decompose()
+    _drop_unseen(soup)
     out = _Builder(source)
     headers: list[str] = []
-    for el in soup.find_all(["h1", "h2", "h3", "h4", "h5", "h6", "p", "li", "tr", "caption"]):
+    for el in soup.find_all(_HTML_BLOCKS):
         text = " ".join(el.get_text(" ", strip=True).split())
         if not text:
             continue
-        if el.name.startswith("h") or el.name == "caption":
+        if el.has_attr(_UNSEEN_ATTR):
+            out.add("paragraph", text)
+        elif el.name.startswith("h") or el.name == "caption":
             out.heading(text) if el.name != "caption" else out.table(text)
         elif el.name == "li":
             out.add("bullet", f"- {text}")
@@ -173,6 +175,43 @@ def parse_html(source: str, html: str) -> Document:
         elif not el.find_parent(["li", "td", "th"]):
             out.add("paragraph", text)
     return out.document()
+
+
+_HTML_BLOCKS = ["h1", "h2", "h3", "h4", "h5", "h6", "p", "li", "tr", "caption"]
+_UNSEEN_TAGS = ["script", "style", "noscript", "template", "nav", "footer"]
+_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden|(?:font-size|opacity)\s*:\s*0(?![.\d])", re.I)
+_UNSEEN_ATTR = "data-unseen"
+
+
+def _drop_unseen(soup) -> None:
+    """Comments, scripts, styles, navigation and hidden elements never reach the index, except text
+    among them addressed to an assistant: it is kept, visibly marked, as a paragraph where it stood,
+    so the document is flagged (bot.chunk) instead of carrying instructions nobody sees."""
+    from bs4 import Comment
+
+    hidden = soup.find_all(lambda t: t.has_attr("hidden") or bool(_HIDDEN_STYLE.search(t.get("style", ""))))
+    nodes = soup.find_all(string=lambda s: isinstance(s, Comment)) + soup.find_all(_UNSEEN_TAGS) + hidden
+    ids = {id(n) for n in nodes}
+    outermost = [n for n in nodes if not any(id(a) in ids for a in n.parents)]
+    for node in outermost:
+        if isinstance(node, Comment):
+            text, marked = " ".join(node.split()), "<!-- {} -->"
+        else:
+            text = " ".join(" ".join(node.find_all(string=True)).split())  # comments inside count too
+            attr = " hidden" if node.name not in _UNSEEN_TAGS else ""
+            marked = f"<{node.name}{attr}>{{}}</{node.name}>"
+        if not detect(text):
+            node.extract()
+            continue
+        kept = soup.new_tag("p", attrs={_UNSEEN_ATTR: ""})
+        kept.string = marked.format(text)
+        # A paragraph cannot sit inside another block: it goes right after the block holding the node.
+        blocks = [a for a in node.parents if a.name in _HTML_BLOCKS]
+        if blocks:
+            node.extract()
+            blocks[-1].insert_after(kept)
+        else:
+            node.replace_with(kept)
 
 
 class _Builder:

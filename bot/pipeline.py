@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 import time
+from dataclasses import replace
 from collections.abc import Iterator, Sequence
 
 import numpy as np
@@ -62,7 +63,15 @@ class Pipeline:
 
         yield Status("retrieving")
         history = list(history) if is_follow_up(question) else []
-        passages = tuple(self.search(question, history, self.settings.top_k))
+        retrieved = self.search(question, history, self.settings.top_k)
+        clean = [p for p in retrieved if not p.chunk.flagged]
+        # What the model sees: the retrieved passages, a whole table for an overview question, or a
+        # table row that clearly leads, alone; never a passage addressed to an assistant. [n] in the
+        # answer is rank n of these; the flagged passages follow them, shown to the reader only.
+        table = whole_table(clean, self.retriever.index.chunks, self.settings.table_max_rows + 1) \
+            if asks_overview(question) else None
+        shown = _numbered(table or focus(clean, self.settings.table_focus_margin))
+        passages = shown + _numbered([p for p in retrieved if p.chunk.flagged], len(shown) + 1)
         timings.retrieve_ms = elapsed()
         yield Retrieved(passages)
 
@@ -78,14 +87,11 @@ class Pipeline:
                                passages, timings, self.generator.name, verdict.dropped_markers,
                                verdict.unsupported_figures, "", verdict.withdrawn))
 
-        if not passages or max(p.similarity for p in passages) < self.settings.min_similarity:
+        if not shown or max(p.similarity for p in clean) < self.settings.min_similarity:
             yield finish(None, "weak_retrieval")
             return
 
         yield Status("writing")
-        table = whole_table(passages, self.retriever.index.chunks, self.settings.table_max_rows + 1) \
-            if asks_overview(question) else None
-        shown = table or focus(passages, self.settings.table_focus_margin)  # [n] numbers refer to these
         messages = build_messages(question, language, list(shown), list(history))
         similarity = self._similarity(shown)
         draft = yield from self._generate(messages, timings, elapsed)
@@ -173,6 +179,10 @@ def _wrong_language(text: str, language: Language) -> bool:
     """An answer of a few words (names, figures) has no language; a longer one must be the reader's."""
     body = MARKER.sub("", text)
     return len(re.findall(r"\w+", body)) >= 6 and detect_language(body, default=language) != language
+
+
+def _numbered(passages: Sequence[Passage], first: int = 1) -> tuple[Passage, ...]:
+    return tuple(replace(p, rank=n) for n, p in enumerate(passages, first))
 
 
 def _previous_question(history: Sequence[Turn]) -> str | None:

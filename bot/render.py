@@ -9,7 +9,7 @@ from bot.cite import MARKER, split_answer
 from bot.chunk import sentences_of
 from bot.normalize import figures, fold
 from bot.prompts import UI
-from bot.types import Answer, Citation, Language
+from bot.types import Answer, Chunk, Citation, Language
 
 # Markdown characters that could turn user or model text into links, images or formatting.
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|<>~])")
@@ -54,10 +54,12 @@ def supporting_sentence(answer: Answer, citation: Citation, score: Scorer | None
 
 def sources_html(answer: Answer | None, language: Language, score: Scorer | None = None,
                  translations: dict[int, str] | None = None) -> str:
-    """The cited passages with number, section, location, text; the supporting sentence marked."""
+    """The cited passages with number, section, location, text; the supporting sentence marked. Retrieved
+    passages that address an AI assistant follow, quoted under a warning, so the reader sees them."""
+    flagged = _flagged_cards(answer, language) if answer else ""
     if answer is None or answer.abstained or not answer.citations:
         empty = {"fr": "Aucune source pour cette réponse.", "en": "No sources for this answer."}[language]
-        return f'<div class="sources"><p class="empty">{empty}</p></div>'
+        return f'<div class="sources"><p class="empty">{empty}</p>{flagged}</div>'
     cards = []
     for citation in answer.citations:
         chunk = citation.chunk
@@ -72,9 +74,29 @@ def sources_html(answer: Answer | None, language: Language, score: Scorer | None
         cards.append(
             f'<div class="source" id="source-{citation.n}"><p class="head"><b>[{citation.n}]</b> '
             f'{html.escape(chunk.location)}<br><small>{html.escape(chunk.source)}</small></p>'
-            f'<p class="text">{body}</p>{extra}</div>'
+            f'{_warning(chunk, language)}<p class="text">{body}</p>{extra}</div>'
         )
-    return f'<div class="sources"><h3>{UI["sources"][language]}</h3>{"".join(cards)}</div>'
+    return f'<div class="sources"><h3>{UI["sources"][language]}</h3>{"".join(cards)}{flagged}</div>'
+
+
+def _warning(chunk: Chunk, language: Language) -> str:
+    return f'<p class="warning"><strong>⚠ {UI["flagged"][language]}</strong></p>' if chunk.flagged else ""
+
+
+def _flagged_cards(answer: Answer, language: Language) -> str:
+    """Retrieved passages kept from the model because they address an assistant, each shown as a quotation."""
+    cited = {c.chunk.id for c in answer.citations}
+    cards = []
+    for passage in answer.passages:
+        chunk = passage.chunk
+        if chunk.flagged and chunk.id not in cited:
+            quoted = html.escape(chunk.text).replace("\n", "<br>")
+            cards.append(
+                f'<div class="source flagged"><p class="head">{html.escape(chunk.location)}<br>'
+                f'<small>{html.escape(chunk.source)}</small></p>{_warning(chunk, language)}'
+                f'<blockquote class="text">{quoted}</blockquote></div>'
+            )
+    return "".join(cards)
 
 
 def conversation_markdown(answers: Sequence[Answer]) -> str:

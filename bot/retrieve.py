@@ -8,6 +8,7 @@ import numpy as np
 import Stemmer
 from bm25s.stopwords import STOPWORDS_EN, STOPWORDS_FRENCH
 
+from bot.binding import mentions_name
 from bot.embed import Embedder
 from bot.index import Index
 from bot.normalize import fold
@@ -43,7 +44,9 @@ class Retriever:
         return out
 
     def vectors(self, chunks: list[Chunk]) -> np.ndarray:
-        """The stored embeddings of these chunks, one row each."""
+        """The stored embeddings of these chunks, one row each (none: focus may keep no passage)."""
+        if not chunks:
+            return np.zeros((0, self.index.vectors.d), dtype=np.float32)
         return np.stack([self.index.vectors.reconstruct(self._row[c.id]) for c in chunks])
 
     def bm25_scores(self, query: str) -> np.ndarray:
@@ -53,9 +56,11 @@ class Retriever:
             return np.zeros(len(self.index.chunks), dtype=np.float32)
         return np.asarray(self._bm25.get_scores(known), dtype=np.float32)
 
-    def search(self, query: str | list[str], k: int) -> list[Passage]:
+    def search(self, query: str | list[str], k: int, names: Sequence[str] = ()) -> list[Passage]:
         """Top-k passages. Several queries (a follow-up with its context, then alone) take turns:
-        each query's best passages are interleaved, so neither reading of the question is lost."""
+        each query's best passages are interleaved, so neither reading of the question is lost.
+        Passages naming one of `names` (a company, zone or law the question asks about) come first:
+        a question about a company is answered from every passage that names it."""
         queries = [query] if isinstance(query, str) else query
         rankings, best = [], np.full(len(self.index.chunks), -1.0, dtype=np.float32)
         for q in queries:
@@ -63,6 +68,10 @@ class Retriever:
             best = np.maximum(best, dense)
             rankings.append(self.rank(dense, self.bm25_scores(q) if self.mode != "dense" else None))
         chosen: dict[int, float] = {}
+        if names:
+            named = [i for i, c in enumerate(self.index.chunks) if any(mentions_name(n, c.embed_text) for n in names)]
+            for i in sorted(named, key=lambda i: -best[i])[:k]:
+                chosen[i] = float(best[i])
         for position in range(len(self.index.chunks)):
             for ranking in rankings:
                 i, score = ranking[position]
@@ -91,9 +100,41 @@ class Retriever:
         return [(int(i), float(fused[i])) for i in order]
 
 
+def whole_table(passages: Sequence[Passage], chunks: Sequence[Chunk], k: int) -> tuple[Passage, ...] | None:
+    """For an overview question: when the passages reach a table (one of its rows, or the text just
+    before it), the table's lead and its rows (at most k), in the report's order; None when no table
+    is reached. Rows answer "what are the barriers and how to overcome them" row by row."""
+    position = {c.id: i for i, c in enumerate(chunks)}
+    for passage in passages:
+        i = position.get(passage.chunk.id)
+        if i is None:
+            continue
+        if chunks[i].kind != "table_row" and i + 1 < len(chunks) and chunks[i + 1].kind == "table_row":
+            i += 1  # the text that introduces the table
+        if chunks[i].kind != "table_row":
+            continue
+        first = i
+        while first > 0 and chunks[first - 1].kind == "table_row" and chunks[first - 1].section == chunks[i].section:
+            first -= 1
+        last = i
+        while last + 1 < len(chunks) and chunks[last + 1].kind == "table_row" and chunks[last + 1].section == chunks[i].section:
+            last += 1
+        if last == first:
+            return None
+        lead = [chunks[first - 1]] if first > 0 and chunks[first - 1].kind != "table_row" else []
+        picked = (lead + list(chunks[first:last + 1]))[:k]
+        best = {p.chunk.id: p for p in passages}
+        return tuple(Passage(c, n, best[c.id].score if c.id in best else 0.0,
+                             best[c.id].similarity if c.id in best else passage.similarity)
+                     for n, c in enumerate(picked, 1) if not c.flagged)
+    return None
+
+
 def focus(passages: Sequence[Passage], table_margin: float) -> tuple[Passage, ...]:
-    """The passages the model sees: a table row that clearly leads the rest is shown alone."""
-    if len(passages) > 1 and passages[0].chunk.kind == "table_row" \
-            and passages[0].similarity - passages[1].similarity >= table_margin:
-        return tuple(passages[:1])
-    return tuple(passages)
+    """The passages the model sees: never a flagged one (text addressed to an assistant is quoted to
+    the reader, not given to the model); a table row that clearly leads the rest is shown alone."""
+    clean = [p for p in passages if not p.chunk.flagged]
+    if len(clean) > 1 and clean[0].chunk.kind == "table_row" \
+            and clean[0].similarity - clean[1].similarity >= table_margin:
+        return tuple(clean[:1])
+    return tuple(clean)
