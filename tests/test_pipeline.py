@@ -232,7 +232,11 @@ def test_a_flagged_passage_is_listed_after_those_the_model_saw_and_markers_keep_
     pipeline, generator = make(settings, "")
     retrieved = pipeline.search(QUESTION, [], settings.top_k)
     assert any(p.chunk.flagged for p in retrieved), "the test needs the note among the retrieved passages"
-    generator.reply = "Le marché devrait atteindre 18,88 milliards de dollars US d'ici 2030 [1]."
+    from bot.chunk import sentences_of
+
+    generator.reply = NOT_FOUND
+    first = next(p for p in pipeline.answer(QUESTION).passages if not p.chunk.flagged)
+    generator.reply = f"{sentences_of(first.chunk.text)[0].rstrip('.')} [1]."  # quotes passage 1
     answer = pipeline.answer(QUESTION)
     shown = [p for p in answer.passages if not p.chunk.flagged]
     assert [p.rank for p in answer.passages] == list(range(1, len(answer.passages) + 1))
