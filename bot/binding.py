@@ -35,6 +35,7 @@ class Mention:
     unit: Unit
     years: frozenset[str]  # the years the sentence attaches to this figure (may be empty)
     sentence: str  # the sentence holding it, as written
+    segment: str = ""  # the words that state it: "1.59 milliard de dollars US en 2023"
 
 
 def years_in(text: str) -> set[str]:
@@ -73,8 +74,23 @@ def mentions(sentence: str) -> list[Mention]:
         else:
             unit = "count"
         value = _canonical(figure.rstrip("% ")) + ("%" if unit == "share" else "")
-        out.append(Mention(value, unit, frozenset(after or before), sentence))
+        # From the end of what states the previous figure (its year, when the year follows it) to the
+        # end of this figure's own year, or of its clause.
+        taken = [e for s, e in years if preceding_start <= s < start and k and _after_figure(years, figures[k - 1], start)]
+        begin = max(taken) if taken else preceding_start
+        last_year = max((e for s, e in years if end <= s < following_end), default=None)
+        stop = last_year or next((m.start() for m in re.finditer(r"[,;:.]\s", text[end:])), len(text) - end) + end
+        segment = text[begin:stop].strip(" ,;:.").removeprefix("et ").removeprefix("and ")
+        written = re.search(r"[ ,.\u00a0\u202f]?".join(re.escape(c) for c in figure.rstrip("% ").replace(".", "")), sentence)
+        if written:  # the figure as the passage writes it: "1,59", "38 000"
+            segment = segment.replace(figure.rstrip("% "), written.group(), 1)
+        out.append(Mention(value, unit, frozenset(after or before), sentence, segment))
     return out
+
+
+def _after_figure(years, previous, start) -> bool:
+    """Whether the years between the previous figure and this one belong to the previous figure."""
+    return any(previous[1] <= s < start for s, _ in years)
 
 
 def names_in(text: str) -> list[str]:

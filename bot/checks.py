@@ -219,18 +219,15 @@ def _main_reason(withdrawn: list[Withdrawn]) -> str:
 
 
 def clauses_for(ctx: Context) -> tuple[str, ...]:
-    """'[1] « … 18,88 milliards de dollars US d'ici 2030 »': the passage clauses whose figures are
-    attached to what the question asks (its year, class and names), to quote in a second attempt."""
+    """'[1] « devrait atteindre 18.88 milliards de dollars US d'ici 2030 »': the words of the passages
+    that state a figure attached to what the question asks (its year, class and names, the kind of
+    figure it wants), to quote in a second attempt. None: nothing to repair with."""
     wanted = expected_unit(ctx.question)
     quotes = []
     for n, passage in enumerate(ctx.passages, 1):
         for sentence in sentences_of(passage.chunk.text):
-            for clause in re.split(r"(?<=[,;:])\s+", sentence):
-                found = mentions(clause) or mentions(sentence)
-                fits = [m for m in found if _fits(m, ctx.asked_years, ctx.asked_classes, ctx.asked_names)
-                        and (not ctx.asked_years or m.years & ctx.asked_years)
-                        and (wanted is None or m.unit == wanted)
-                        and any(m.value.rstrip("%") in clause.replace(",", ".").replace(" ", "") for _ in [0])]
-                if fits and len(quotes) < 3:
-                    quotes.append(f"[{n}] « {clause.strip(' ,;.')} »")
-    return tuple(dict.fromkeys(quotes))
+            for m in mentions(sentence):
+                if m.unit != "label" and _fits(m, ctx.asked_years, ctx.asked_classes, ctx.asked_names) \
+                        and (not ctx.asked_years or m.years & ctx.asked_years) and wanted in (None, m.unit):
+                    quotes.append(f"[{n}] « {m.segment} »")
+    return tuple(dict.fromkeys(quotes))[:3]

@@ -15,3 +15,11 @@ class IndexStateError(BotError):
 
 class InputError(BotError):
     """A question or request the product cannot take as given."""
+
+
+class TimeLimitError(BotError):
+    """An answer ran past the time limit and was ended."""
+
+    def __init__(self, message: str, seconds: float):
+        super().__init__(message)
+        self.seconds = seconds

@@ -1,9 +1,13 @@
 """Generator protocol and the llama.cpp implementation (greedy, streaming)."""
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Protocol
+
+from bot.errors import TimeLimitError
+from bot.prompts import UI
 
 
 class Generator(Protocol):
@@ -20,13 +24,19 @@ class LlamaGenerator:
     The system prompt, the same for every answer, is computed once on its own and kept; each prompt
     is then read from the end of it. Whatever the previous question was, the same prompt is thus
     computed the same way and gets the same answer (llama.cpp would otherwise reuse the longest
-    cached prefix, and a different split of the work can change a greedy answer)."""
+    cached prefix, and a different split of the work can change a greedy answer).
 
-    def __init__(self, model_path: Path, name: str, threads: int, context_tokens: int, system: str = ""):
+    With `time_limit`, a generation still running after that many seconds is ended at its next
+    token with a TimeLimitError (reading the prompt cannot be interrupted: it is bounded by the
+    context size)."""
+
+    def __init__(self, model_path: Path, name: str, threads: int, context_tokens: int, system: str = "",
+                 time_limit: float | None = None):
         from llama_cpp import Llama
         from llama_cpp.llama_chat_format import Jinja2ChatFormatter
 
         self.name = name
+        self.time_limit = time_limit
         self._llm = Llama(
             model_path=str(model_path), n_ctx=context_tokens, n_threads=threads,
             n_threads_batch=threads, n_batch=512, seed=0, verbose=False,
@@ -61,12 +71,24 @@ class LlamaGenerator:
         return len(self._llm.tokenize(text.encode("utf-8"), add_bos=False, special=True))
 
     def stream(self, messages: list[dict[str, str]], max_tokens: int) -> Iterator[str]:
+        started = time.monotonic()
         self._start_from_anchor(messages)
         pieces = self._llm.create_chat_completion(
             messages=messages, temperature=0.0, top_k=1, top_p=1.0, min_p=0.0,
             repeat_penalty=1.0, max_tokens=max_tokens, seed=0, stream=True,
         )
-        for piece in pieces:
-            text = piece["choices"][0]["delta"].get("content")
-            if text:
-                yield text
+        try:
+            for piece in pieces:
+                text = piece["choices"][0]["delta"].get("content")
+                if text:
+                    yield text
+                if self.time_limit is not None and time.monotonic() - started > self.time_limit:
+                    raise time_limit_error(self.time_limit)
+        finally:
+            getattr(pieces, "close", lambda: None)()  # llama.cpp stops now, not when the iterator is collected
+
+
+def time_limit_error(seconds: float) -> TimeLimitError:
+    """An answer ended by its time limit, said in both languages: the generator does not know the reader's."""
+    message = " / ".join(UI["time_limit"][lang].format(seconds=f"{seconds:g}") for lang in ("fr", "en"))
+    return TimeLimitError(message, seconds)

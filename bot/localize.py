@@ -18,6 +18,11 @@ _THOUSANDS = re.compile(r"(?<![\d.,])(\d{1,3})(?:[ \u00a0\u202f,.](\d{3}))+(?![\
 _DECIMAL = re.compile(r"(?<![\d.,])(\d+)[.,](\d{1,2})(?![\d])")
 
 
+_DATES = [(re.compile(r"\bd['’]ici (?:à )?((?:19|20)\d{2})\b"), r"by \1"),
+          (re.compile(r"\b[àa] la mi-((?:19|20)\d{2})\b"), r"by mid-\1"),
+          (re.compile(r"\ben ((?:19|20)\d{2})\b"), r"in \1")]
+
+
 def _value(number: str) -> float:
     return float(number.replace(",", "."))
 
@@ -54,6 +59,8 @@ def _english(text: str) -> str:
     text = _PERCENT.sub(lambda m: f"{_en_number(m.group('n'))}%", text)
     text = _THOUSANDS.sub(lambda m: _grouped(m, ","), text)
     text = _DECIMAL.sub(lambda m: f"{m.group(1)}.{m.group(2)}" if "," in m.group(0) else m.group(0), text)
+    for french, english in _DATES:  # "d'ici 2030" left in an English sentence
+        text = french.sub(english, text)
     return english_wording(text)
 
 

@@ -1,8 +1,6 @@
 """Every prompt and every fixed user-facing sentence, in French and English."""
 from __future__ import annotations
 
-import re
-
 from bot.glossary import english_terms
 from bot.types import Language, Passage, Turn
 
@@ -122,6 +120,10 @@ UI = {
     "nothing_to_rate": {"fr": "Rien à évaluer.", "en": "Nothing to rate."},
     "internal_error": {"fr": "Une erreur interne est survenue ; réessayez.",
                        "en": "An internal error occurred; please try again."},
+    "time_limit": {"fr": "Réponse interrompue au bout de {seconds} s ; posez une question plus précise ou "
+                         "réessayez dans un moment.",
+                   "en": "Answer ended after {seconds} s; ask a narrower question or try again in a moment."},
+    "too_large": {"fr": "Requête trop grande (au plus {max} octets).", "en": "Request too large (at most {max} bytes)."},
     "flagged": {"fr": "Ce document contient du texte adressé à un assistant IA ; il est montré comme une citation "
                       "et n'a pas servi à répondre.",
                 "en": "This document contains text addressed to an AI assistant; it is shown as a quotation and "
@@ -136,14 +138,14 @@ EXAMPLES = [
 ]
 
 
-_PASSAGE_TAG = re.compile(r"<(\s*/?\s*)passage", re.IGNORECASE)
+_QUOTES = str.maketrans({"«": "‹", "»": "›"})
 
 
 def format_passage(n: int, passage: Passage) -> str:
-    """Passage n as quoted data between tags; a tag inside the text is defused so it cannot close the quote."""
-    section = _PASSAGE_TAG.sub(r"‹\1passage", passage.chunk.section).replace('"', "'")
-    text = _PASSAGE_TAG.sub(r"‹\1passage", passage.chunk.text)
-    return f'<passage n="{n}" section="{section}">\n{text}\n</passage>'
+    """'[n] (section) « text »': the marker the answer cites, then the passage as quoted data (a
+    guillemet inside the text is changed so that it cannot close the quote)."""
+    section = passage.chunk.section.translate(_QUOTES)
+    return f"[{n}] ({section}) « {passage.chunk.text.translate(_QUOTES)} »"
 
 
 def build_messages(question: str, language: Language, passages: list[Passage],

@@ -14,6 +14,8 @@ from bot.normalize import figures
     ("its 38 000+ public hospitals", "its 38,000+ public hospitals"),
     ("a TCAC of 42.5% in the ZFE", "a CAGR of 42.5% in the FTZ"),
     ("a marque blanche model", "a white-label model"),
+    ("US$18.88 billion d'ici 2030 [1].", "US$18.88 billion by 2030 [1]."),
+    ("1,59 milliard de dollars US en 2023", "US$1.59 billion in 2023"),
     ("92 devices by mid-2024, 100 hospitals", "92 devices by mid-2024, 100 hospitals"),
 ])
 def test_english_figures_and_terms(text, english):
