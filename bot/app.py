@@ -1,24 +1,29 @@
 """Gradio Blocks chat UI: streamed cited answers, sources panel, feedback, export. Calls the pipeline only."""
 from __future__ import annotations
 
+import copy
+import math
 import queue
 import tempfile
 import threading
 import time
 import traceback
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import gradio as gr
+from starlette.middleware import Middleware
 
+from bot.body_limit import BodyLimit
 from bot.config import Settings
-from bot.errors import BotError, InputError
+from bot.errors import BotError, InputError, TimeLimitError
 from bot.feedback import append_feedback, feedback_record
 from bot.pipeline import Pipeline
 from bot.prompts import EXAMPLES, UI
 from bot.render import answer_markdown, conversation_markdown, escape_markdown, sources_html
 from bot.sanitize import clean_question, clean_text
-from bot.types import Answer, Done, Status, Token, Turn
+from bot.types import Answer, Citation, Done, Status, Token, Turn
 
 CSS = """
 .sources { max-height: 70vh; overflow-y: auto; }
@@ -31,40 +36,106 @@ CSS = """
 """
 
 
-class Runner:
-    """Runs one question at a time in a worker thread so the page can show elapsed time and stop it."""
+@dataclass(frozen=True)
+class TimedOut:
+    """The question ran past the time limit and was ended."""
 
-    def __init__(self, pipeline: Pipeline):
-        self.pipeline = pipeline
+    seconds: float
+
+
+class Interrupted(Exception):
+    """Raised in the model's stream once the question holding the model is stopped or out of time."""
+
+
+class _Interruptible:
+    """A generator that ends at its next token once `stopped()` is true: a stop or a time limit thus
+    ends the model's work wherever the pipeline is (a second draft, a translation), not only between
+    the events it yields."""
+
+    def __init__(self, generator, stopped: Callable[[], bool]):
+        self._generator = generator
+        self._stopped = stopped
+        self.name = generator.name
+
+    def stream(self, messages: list[dict[str, str]], max_tokens: int) -> Iterator[str]:
+        if self._stopped():
+            raise Interrupted
+        pieces = self._generator.stream(messages, max_tokens)
+        try:
+            for piece in pieces:
+                if self._stopped():
+                    raise Interrupted
+                yield piece
+        finally:
+            getattr(pieces, "close", lambda: None)()
+
+    def __getattr__(self, name: str):  # count_tokens and the like
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return getattr(self._generator, name)
+
+
+class Runner:
+    """Runs one question at a time in a worker thread so the page can show elapsed time, stop it,
+    and end it once it has held the model longer than `time_limit` seconds."""
+
+    def __init__(self, pipeline: Pipeline, time_limit: float = math.inf):
+        self.pipeline = copy.copy(pipeline)  # the same models, with a generator this runner can interrupt
+        self.pipeline.generator = _Interruptible(pipeline.generator, self._interrupted)
+        self.time_limit = time_limit
         self.lock = threading.Lock()  # the llama.cpp context serves one question at a time
         self.stops: dict[str, threading.Event] = {}  # the running question of each browser session
+        self._holder: threading.Event | None = None  # the stop flag of the work holding the lock
+
+    def _interrupted(self) -> bool:
+        holder = self._holder
+        return holder is not None and holder.is_set()
 
     def stop(self, session: str) -> None:
         if session in self.stops:
             self.stops[session].set()
 
     def events(self, question: str, history: list[Turn], session: str) -> Iterator[object | None]:
-        """Pipeline events, with None every quarter second while nothing new arrived; ends early once stopped."""
+        """Pipeline events, with None every quarter second while nothing new arrived; ends early once
+        stopped, or with TimedOut once past the time limit."""
+        return self._run(lambda: self.pipeline.stream(question, history), session)
+
+    def translations(self, citations: Iterable[Citation], language: str, session: str) -> Iterator[object | None]:
+        """(n, passage n in `language`) for each citation, under the same lock, stop and time limit."""
+        return self._run(lambda: ((c.n, self.pipeline.translate(c.chunk.text, language)) for c in citations),
+                         session)
+
+    def _run(self, work_items: Callable[[], Iterable[object]], session: str) -> Iterator[object | None]:
         out: queue.Queue = queue.Queue()
         stop = self.stops[session] = threading.Event()
+        began: list[float] = []  # when the work got the model: waiting for it is not held against it
 
         def work() -> None:
             with self.lock:
+                began.append(time.monotonic())
+                self._holder = stop
                 try:
-                    for event in self.pipeline.stream(question, history):
-                        if stop.is_set():
-                            break
-                        out.put(event)
+                    if not stop.is_set():  # stopped while waiting: nothing to do
+                        for item in work_items():
+                            if stop.is_set():
+                                break
+                            out.put(item)
+                except Interrupted:
+                    pass
                 except Exception as exc:  # handed to the page as a message; the traceback goes to the log
                     if not isinstance(exc, BotError):
                         traceback.print_exc()
                     out.put(exc)
                 finally:
+                    self._holder = None
                     out.put(StopIteration)
 
         threading.Thread(target=work, daemon=True).start()
         try:
             while not stop.is_set():
+                if began and time.monotonic() - began[0] > self.time_limit:
+                    yield TimedOut(self.time_limit)
+                    return
                 try:
                     item = out.get(timeout=0.25)
                 except queue.Empty:
@@ -73,7 +144,7 @@ class Runner:
                 if item is StopIteration:
                     return
                 yield item
-        finally:  # the page went away or was stopped: the worker ends at its next token
+        finally:  # the page went away, was stopped or ran out of time: the worker ends at its next token
             stop.set()
             if self.stops.get(session) is stop:
                 del self.stops[session]
@@ -84,6 +155,21 @@ def completed(answers: list[Answer | None]) -> list[Answer]:
     return [a for a in answers if a is not None]
 
 
+def recent_history(answers: list[Answer | None], turns: int, chars: int) -> list[Turn]:
+    """The last `turns` turns of the conversation's answered questions, each cut to `chars` characters:
+    what the model is given back for a follow-up, bounded whatever the length of the conversation."""
+    if not turns:
+        return []
+    history = [Turn(role, text[:chars]) for a in completed(answers)[-turns:]
+               for role, text in (("user", a.question), ("assistant", a.text))]
+    return history[-turns:]
+
+
+def last(items: list, n: int) -> list:
+    """The last n items (none for n = 0)."""
+    return items[max(0, len(items) - n):] if n else []
+
+
 def _label(key: str, lang: str) -> str:
     return UI[key][lang]
 
@@ -91,9 +177,10 @@ def _label(key: str, lang: str) -> str:
 def build_app(settings: Settings, load: Callable[[], Pipeline]) -> gr.Blocks:
     startup_error = ""
     try:
-        runner = Runner(load())
+        runner = Runner(load(), settings.max_answer_seconds)
     except BotError as exc:
         runner, startup_error = None, str(exc)
+    kept = settings.max_exchanges  # a conversation keeps its last exchanges: 2 chat messages and 1 answer each
 
     def respond(question: str, chat: list, answers: list, ui_lang: str, request: gr.Request):
         question = clean_question(question or "")  # whatever the page sent: lone surrogates, controls, bidi
@@ -101,10 +188,10 @@ def build_app(settings: Settings, load: Callable[[], Pipeline]) -> gr.Blocks:
         if runner is None:
             yield chat, sources_html(None, ui_lang), f"**{escape_markdown(startup_error)}**", answers, question
             return
+        history = recent_history(answers, settings.history_turns, settings.history_chars)
+        chat, answers = last(chat, 2 * (kept - 1)), last(list(answers or []), kept - 1)
         chat += [{"role": "user", "content": escape_markdown(question)},
                  {"role": "assistant", "content": "…"}]
-        done = completed(answers)
-        history = [Turn("user", done[-1].question), Turn("assistant", done[-1].text)] if done else []
         start, stage, partial = time.perf_counter(), "searching", ""
         for event in runner.events(question, history, request.session_hash or ""):
             seconds = f"{time.perf_counter() - start:.1f} s"
@@ -120,6 +207,11 @@ def build_app(settings: Settings, load: Callable[[], Pipeline]) -> gr.Blocks:
                 status = _label("done", ui_lang).format(seconds=seconds)
                 yield chat, sources_html(answer, answer.language, runner.pipeline.sentence_scores), status, \
                     answers + [answer], ""
+                return
+            elif isinstance(event, TimedOut | TimeLimitError):
+                message = _label("time_limit", ui_lang).format(seconds=f"{event.seconds:g}")
+                chat[-1] = {"role": "assistant", "content": f"{escape_markdown(partial)} *({message})*".strip()}
+                yield chat, gr.update(), message, answers + [None], ""
                 return
             elif isinstance(event, Exception):
                 message = str(event) if isinstance(event, BotError) else _label("internal_error", ui_lang)
@@ -154,17 +246,23 @@ def build_app(settings: Settings, load: Callable[[], Pipeline]) -> gr.Blocks:
         path.write_text(conversation_markdown(answers), encoding="utf-8")
         return str(path)
 
-    def translate(answers: list, ui_lang: str):
+    def translate(answers: list, ui_lang: str, request: gr.Request):
         answers = completed(answers)
         if not answers or runner is None:
-            return gr.update()
+            return gr.update(), gr.update()
         answer = answers[-1]
         target = answer.language if answer.language != "fr" else ui_lang
         if target == "fr":
-            return gr.update()
-        with runner.lock:
-            translations = {c.n: runner.pipeline.translate(c.chunk.text, target) for c in answer.citations}
-        return sources_html(answer, answer.language, runner.pipeline.sentence_scores, translations)
+            return gr.update(), gr.update()
+        translations, status = {}, ""
+        for item in runner.translations(answer.citations, target, request.session_hash or ""):
+            if isinstance(item, tuple):
+                translations[item[0]] = item[1]
+            elif isinstance(item, TimedOut | TimeLimitError):
+                status = _label("time_limit", ui_lang).format(seconds=f"{item.seconds:g}")
+            elif isinstance(item, Exception):
+                status = str(item) if isinstance(item, BotError) else _label("internal_error", ui_lang)
+        return sources_html(answer, answer.language, runner.pipeline.sentence_scores, translations), status
 
     def relabel(ui_lang: str):
         return (gr.update(label=_label("question", ui_lang), placeholder=_label("placeholder", ui_lang)),
@@ -203,12 +301,13 @@ def build_app(settings: Settings, load: Callable[[], Pipeline]) -> gr.Blocks:
 
         outputs = [chat, sources, status, answers, box]
         inputs = [box, chat, answers, ui_lang]
-        send.click(respond, inputs, outputs)
-        box.submit(respond, inputs, outputs)
-        halt.click(stop, None, None, queue=False)
+        # Everything that runs the model shares one concurrency slot and the one queue, whose size is bounded.
+        send.click(respond, inputs, outputs, concurrency_id="model", api_name="ask")
+        box.submit(respond, inputs, outputs, concurrency_id="model", api_visibility="undocumented")
+        halt.click(stop, None, None, queue=False, api_name="stop")
         chat.like(like, [answers, comment, ui_lang], [status, comment], queue=False)
         export_btn.click(export, [answers], [export_file], queue=False)
-        translate_btn.click(translate, [answers, ui_lang], [sources])
+        translate_btn.click(translate, [answers, ui_lang], [sources, status], concurrency_id="model")
         ui_lang.change(relabel, [ui_lang], [box, send, halt, export_btn, translate_btn, comment, title, intro],
                        queue=False)
     demo.queue(default_concurrency_limit=settings.concurrency, max_size=settings.max_queue)
@@ -217,4 +316,6 @@ def build_app(settings: Settings, load: Callable[[], Pipeline]) -> gr.Blocks:
 
 def launch(demo: gr.Blocks, settings: Settings, block: bool = True) -> None:
     demo.launch(server_name=settings.host, server_port=settings.port, css=CSS, show_error=False,
-                prevent_thread_lock=not block, quiet=True, footer_links=[])
+                prevent_thread_lock=not block, quiet=True, footer_links=[],
+                max_file_size=settings.max_request_bytes, state_session_capacity=settings.max_sessions,
+                app_kwargs={"middleware": [Middleware(BodyLimit, max_bytes=settings.max_request_bytes)]})

@@ -18,7 +18,9 @@ from bot.types import Passage, Withdrawn
 Similarity = Callable[[list[str]], list[list[float]]]
 _WORD = re.compile(r"[^\W\d_]{3,}|\d+")  # the words compared to spot an answer that repeats the question
 _TITLE = re.compile(r"\b(?:Mr|Mrs|Ms|Dr|Prof|M|Mme|Mlle)\.?\s+([A-Z][\w'’-]+)")
-_EXPANSION = re.compile(r"\b([A-Z]{2,6})\s*\(([^()]{4,80})\)|([A-Z][^()]{4,80}?)\s*\(([A-Z]{2,6})\)")
+# "WFOE (Workforce Outsourcing Enterprise)" or "Workforce Outsourcing Enterprise (WFOE)": an acronym's
+# expansion, in parentheses after it, or as capitalised words right before it.
+_EXPANSION = re.compile(r"\b([A-Z]{2,6})\s*\(([^()]{4,80})\)|((?:[A-Z][\w'’-]*\s+){1,6}[A-Z][\w'’-]*)\s*\(([A-Z]{2,6})\)")
 _PERSON_QUESTION = re.compile(r"\b(?:who (?:heads|founded)|ceo|founder|chairman|chairwoman|president|head of|"
                               r"qui (?:dirige|a fonde|preside)|pdg|fondateur|fondatrice|dirigeant|directeur general)\b")
 _PERSON_IN_TEXT = re.compile(r"\b(?:M\.|Mme|Mr\.?|Mrs\.?|Ms\.?|Dr\.?|CEO|PDG|fondateur|founder|directeur)\s+[A-Z]")

@@ -1,7 +1,9 @@
 """Every prompt and every fixed user-facing sentence, in French and English."""
 from __future__ import annotations
 
-from bot.glossary import english_terms
+from bot.glossary import english_terms, french_terms
+from bot.normalize import fold
+from bot.questions import bare_topic
 from bot.types import Language, Passage, Turn
 
 NOT_FOUND = "NOT_FOUND"
@@ -40,6 +42,10 @@ SENTENCE_HINT = {
     "fr": "Réponds par une phrase complète qui dit ce que désigne chaque nom ou chiffre, avec son numéro de passage.",
     "en": "Answer with a complete sentence that says what each name or figure is, with its passage number.",
 }
+
+# A question that is only a topic ("PIPL?", "What about TCM?", "NMPA ?").
+TOPIC_QUESTION = {"fr": "Que dit le rapport sur {topic} ?", "en": "What does the report say about {topic}?"}
+REPORT_WORDS = {"fr": "(le rapport dit : {terms})", "en": "(the report says: {terms})"}
 
 # For English answers: the report's French terms and their one English rendering.
 GLOSSARY_HINT = "Report terms in English: {pairs}."
@@ -150,19 +156,26 @@ def format_passage(n: int, passage: Passage) -> str:
 
 def build_messages(question: str, language: Language, passages: list[Passage],
                    history: list[Turn]) -> list[dict[str, str]]:
-    """Chat messages for the generator: fixed system prompt, last exchange, passages, question."""
+    """Chat messages for the generator: fixed system prompt, last exchange, passages, question.
+    A bare topic ("PIPL?") is asked as "What does the report say about PIPL?"; the report's own
+    words for the question's terms follow it ("TCM" -> "MTC"); an English answer gets the English
+    rendering of the passages' report terms."""
     messages = [{"role": "system", "content": SYSTEM}]
     for turn in history[-2:]:
         messages.append({"role": turn.role, "content": turn.content[:600]})
     body = "\n\n".join(format_passage(i, p) for i, p in enumerate(passages, 1))
-    terms = ""
     if language == "en":
         pairs = dict(pair for p in passages for pair in english_terms(p.chunk.text))
         if pairs:
-            terms = "\n" + GLOSSARY_HINT.format(pairs="; ".join(f"{fr} = {en}" for fr, en in pairs.items()))
+            body += "\n\n" + GLOSSARY_HINT.format(pairs="; ".join(f"{fr} = {en}" for fr, en in pairs.items()))
+    topic = bare_topic(question) if not history else None  # a follow-up's topic is read with its context
+    asked = TOPIC_QUESTION[language].format(topic=topic) if topic else question
+    said = [t for t in french_terms(question) if fold(t) not in fold(question)]
+    if said:
+        asked += " " + REPORT_WORDS[language].format(terms=", ".join(said))
     messages.append({
         "role": "user",
-        "content": f"Passages:\n{body}\n\nQuestion: {question}{terms}\n{ANSWER_IN[language]}",
+        "content": f"Passages:\n{body}\n\nQuestion: {asked}\n{ANSWER_IN[language]}",
     })
     return messages
 

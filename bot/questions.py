@@ -41,3 +41,20 @@ _OVERVIEW = re.compile(r"\b(?:what|which) (?:are|were) (?:the|all)\b|\bquel(?:le
 def asks_overview(question: str) -> bool:
     """'What are the main barriers…?', 'Quelles sont les…': a question a whole table or list answers."""
     return bool(_OVERVIEW.search(question))
+
+
+_TOPIC = re.compile(r"^\s*(?:(?:and |et )?(?:what|how) about|(?:et )?qu'en est-il d[eu']s?|et (?:pour |sur )?(?:la |le |les |l')?)?\s*"
+                    r"(?P<topic>[^?]{1,40}?)\s*\?*\s*$", re.IGNORECASE)
+_QUESTION_WORDS = re.compile(r"\b(?:what|which|who|how|why|when|where|is|are|does|do|can|quel|quelle|quels|quelles|qui|"
+                             r"comment|pourquoi|quand|où|combien|est-ce|que|quoi)\b", re.IGNORECASE)
+
+
+def bare_topic(question: str) -> str | None:
+    """'PIPL?' -> 'PIPL'; 'What about TCM?' -> 'TCM': a question that names a topic and asks nothing else."""
+    match = _TOPIC.match(question)
+    if not match or len(question.split()) > 4:
+        return None
+    topic = match.group("topic").strip(" .,;:!")
+    if not topic or re.search(r"\d{4}", topic) or _QUESTION_WORDS.search(topic) or len(topic.split()) > 3:
+        return None
+    return topic

@@ -160,3 +160,13 @@ def test_a_tier_is_a_label_not_a_count():
 def test_a_country_the_report_does_not_cover_gets_no_figure():
     assert verify("Le marché atteindra 18,88 milliards de dollars US d'ici 2030 [1].",
                   "Quelle est la taille du marché au Japon en 2030 ?", MARKET).refusal == "misbound_figure"
+
+
+def test_a_lowercase_description_before_an_acronym_is_not_taken_for_an_expansion():
+    ps = passages("92 dispositifs")
+    verdict = verify("NMPA est l'Administration nationale des produits médicaux (NMPA), qui a approuvé 92 dispositifs [1].",
+                     "NMPA ?", ps)
+    assert verdict.text.startswith("NMPA est l'Administration nationale des produits médicaux (NMPA)")
+    invented = verify("The Workforce Outsourcing Enterprise (WFOE) route is open [1].", "How can firms enter?",
+                      passages("entreprises entièrement étrangères (WFOE)"))
+    assert "Workforce" not in invented.text and "WFOE" in invented.text

@@ -245,3 +245,18 @@ def test_a_flagged_passage_is_listed_after_those_the_model_saw_and_markers_keep_
     assert answer.citations and not answer.abstained
     for c in answer.citations:
         assert answer.passages[c.n - 1].chunk == c.chunk and not c.chunk.flagged
+
+
+def test_a_bare_topic_is_asked_as_a_question_with_the_reports_words(settings):
+    from bot.prompts import REPORT_WORDS, TOPIC_QUESTION
+
+    pipeline, generator = make(settings, NOT_FOUND, min_similarity=-1.0)  # stand-in vectors know no English
+    pipeline.answer("What about TCM?")
+    asked = generator.calls[-1][-1]["content"]
+    assert TOPIC_QUESTION["en"].format(topic="TCM") in asked and "MTC" in asked.split("Question:")[1]
+    assert "(the report says:" in REPORT_WORDS["en"]
+    pipeline.answer("PIPL?")
+    assert "Question: What does the report say about PIPL?" in generator.calls[-1][-1]["content"]
+    history = [Turn("user", "Quels sont les avantages de Hainan ?"), Turn("assistant", "Un bac à sable [1].")]
+    pipeline.answer("Et la GBA ?", history)
+    assert "Question: Et la GBA ?" in generator.calls[-1][-1]["content"]  # a follow-up keeps its words
