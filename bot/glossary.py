@@ -5,29 +5,31 @@ import re
 
 from bot.normalize import fold
 
-# (French as the report writes it, English rendering, other English spellings). The first English
-# form is the one answers use; every form counts as the same name when answers are checked.
+# (French as the report writes it, English rendering, other spellings: the acronym and its expansion
+# in either language). The first English form is the one answers use; every form counts as the same
+# name when answers are checked.
 TERMS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
-    ("MTC", "TCM", ()),
+    ("MTC", "TCM", ("médecine traditionnelle chinoise", "traditional Chinese medicine")),
     ("médecine traditionnelle chinoise", "traditional Chinese medicine", ()),
-    ("ZFE", "FTZ", ("FTZs",)),
+    ("ZFE", "FTZ", ("FTZs", "zones de libre-échange", "free trade zones", "free trade zone")),
     ("zones de libre-échange", "free trade zones", ("free-trade zones", "free trade zone", "FTZ")),
-    ("Grande Baie", "Greater Bay Area", ("Greater Bay", "Great Bay Area", "Grand Bay Area", "Great Bay")),
+    ("Grande Baie", "Greater Bay Area", ("Greater Bay", "Great Bay Area", "Grand Bay Area", "Great Bay", "GBA")),
     ("Pékin", "Beijing", ("Peking",)),
-    ("DME", "EMR", ("EMRs", "EHR", "EHRs")),
+    ("DME", "EMR", ("EMRs", "EHR", "EHRs", "dossiers médicaux électroniques", "electronic medical records")),
     ("dossiers médicaux électroniques", "electronic medical records", ("electronic health records",)),
-    ("TCAC", "CAGR", ()),
+    ("TCAC", "CAGR", ("taux de croissance annuel composé", "compound annual growth rate")),
     ("taux de croissance annuel composé", "compound annual growth rate", ()),
-    ("Administration nationale des produits médicaux", "National Medical Products Administration", ()),
-    ("loi sur la protection des informations personnelles", "Personal Information Protection Law", ()),
+    ("Administration nationale des produits médicaux", "National Medical Products Administration", ("NMPA",)),
+    ("loi sur la protection des informations personnelles", "Personal Information Protection Law", ("PIPL",)),
     ("entreprises entièrement étrangères", "wholly foreign-owned enterprises",
-     ("wholly foreign-owned enterprise", "wholly foreign owned enterprises", "wholly foreign owned enterprise")),
+     ("wholly foreign-owned enterprise", "wholly foreign owned enterprises", "wholly foreign owned enterprise", "WFOE",
+      "WFOEs")),
     ("marque blanche", "white-label", ("white label",)),
     ("files d'attente", "queues", ("queue management", "queuing", "queueing", "waiting lines")),
     ("coentreprises", "joint ventures", ("joint venture", "JV", "JVs")),
     ("Plan quinquennal", "Five-Year Plan", ("Five Year Plan",)),
     ("maladie pulmonaire obstructive chronique", "chronic obstructive pulmonary disease", ()),
-    ("MPOC", "COPD", ()),
+    ("MPOC", "COPD", ("maladie pulmonaire obstructive chronique", "chronic obstructive pulmonary disease")),
     ("AVC", "stroke", ("strokes",)),
     ("villes de niveau 2", "tier-2 cities", ("tier 2 cities", "second-tier cities")),
     ("hôpitaux de niveau 3", "tier-3 hospitals", ("tier 3 hospitals", "tertiary hospitals")),

@@ -170,3 +170,9 @@ def test_a_lowercase_description_before_an_acronym_is_not_taken_for_an_expansion
     invented = verify("The Workforce Outsourcing Enterprise (WFOE) route is open [1].", "How can firms enter?",
                       passages("entreprises entièrement étrangères (WFOE)"))
     assert "Workforce" not in invented.text and "WFOE" in invented.text
+
+
+def test_an_acronym_and_its_expansion_are_one_subject():
+    verdict = verify("Le rapport retient un TCAC de 42,5 % [1].",
+                     "Quel taux de croissance annuel composé le rapport retient-il pour ce marché ?", MARKET)
+    assert verdict.refusal == "" and verdict.cited == (1,)
