@@ -222,7 +222,7 @@ def cmd_eval(settings: Settings, args) -> int:
         print(json.dumps({"summary": groups, "gate_failures": failures}, indent=1))
     else:
         cols = ["n", "accuracy", "recall@5", "mrr", "citation_precision", "language_match",
-                "abstention_recall", "false_refusal_rate", "unsupported_figures", "total_ms_p50"]
+                "abstention_recall", "false_refusal_rate", "unsupported_figures", "wrong_figures", "total_ms_p50"]
         print(f"{'group':22}" + "".join(f"{c[:12]:>13}" for c in cols))
         for name, summary in groups.items():
             print(f"{name:22}" + "".join(f"{ev._fmt(summary.get(c)):>13}" for c in cols))
