@@ -35,6 +35,8 @@ class Verdict:
     dropped_markers: int
     unsupported_figures: tuple[str, ...]
     repair: tuple[str, ...] = ()  # passage clauses to quote when asking the model once more
+    conflicts: tuple[tuple[int, str, str], ...] = ()  # (passage n, its document, its words): another
+    # document states another figure for what the answer gives a figure for
 
 
 @dataclass(frozen=True)
@@ -211,7 +213,29 @@ def verify(draft: str, question: str, passages: Sequence[Passage], similarity: S
     if refusal in ("misbound_figure", "other_year", "wrong_unit"):
         repair = clauses_for(ctx)
     return Verdict(text if not refusal else "", cited if not refusal else (), refusal, tuple(withdrawn),
-                   checked.dropped_markers, checked.unsupported_figures, repair)
+                   checked.dropped_markers, checked.unsupported_figures, repair,
+                   () if refusal else disagreements(kept, ctx))
+
+
+def disagreements(sentences: list[str], ctx: Context) -> tuple[tuple[int, str, str], ...]:
+    """Figures of other documents that contradict the answer's: the same kind of figure, for the same
+    year and subjects, with another value ("999 billion by 2030" in a note against the report's 18.88)."""
+    found = []
+    for sentence in sentences:
+        cited = {ctx.passages[n - 1].chunk.source for n in markers(sentence)}
+        for claim in mentions(MARKER.sub("", sentence)):
+            if claim.unit == "label":
+                continue
+            for n, passage in enumerate(ctx.passages, 1):
+                if passage.chunk.source in cited:
+                    continue
+                for other in (m for s in sentences_of(passage.chunk.text) for m in mentions(s)):
+                    years = claim.years or ctx.asked_years
+                    if other.unit == claim.unit and other.value != claim.value and (
+                            other.years & years if years else not other.years) \
+                            and _fits(other, years, ctx.asked_classes, ctx.asked_names):
+                        found.append((n, passage.chunk.source, other.segment))
+    return tuple(dict.fromkeys(found))[:2]
 
 
 def _main_reason(withdrawn: list[Withdrawn]) -> str:

@@ -19,7 +19,8 @@ from bot.generate import Generator
 from bot.glossary import french_terms
 from bot.lang import detect_language
 from bot.localize import localize
-from bot.prompts import NOT_COVERED, NOT_FOUND, REPAIR_HINT, SENTENCE_HINT, build_messages, error_message, translation_messages
+from bot.prompts import (DISAGREE, NOT_COVERED, NOT_FOUND, REPAIR_HINT, SENTENCE_HINT, build_messages, error_message,
+                         translation_messages)
 from bot.questions import asks_overview, is_follow_up
 from bot.retrieve import Retriever, focus, whole_table
 from bot.types import (Answer, Citation, Done, Event, Language, Passage, Retrieved, Status, Timings,
@@ -113,6 +114,12 @@ class Pipeline:
             translated = verify(self._in_language(verdict.text, language), question, shown, similarity)
             if not translated.refusal:
                 verdict = translated
+        if verdict.conflicts:
+            # Two documents disagree on the figure: say so and cite both.
+            notes = [DISAGREE[language].format(source=source, words=words, n=n)
+                     for n, source, words in verdict.conflicts]
+            verdict = replace(verdict, text=" ".join([verdict.text, *notes]),
+                              cited=tuple(dict.fromkeys([*verdict.cited, *(n for n, _, _ in verdict.conflicts)])))
         yield finish(verdict)
 
     def search(self, question: str, history: Sequence[Turn], k: int) -> list[Passage]:

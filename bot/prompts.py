@@ -43,6 +43,10 @@ SENTENCE_HINT = {
     "en": "Answer with a complete sentence that says what each name or figure is, with its passage number.",
 }
 
+# Another document states another figure for what the answer gives.
+DISAGREE = {"fr": "Attention : le document {source} donne un autre chiffre : « {words} » [{n}].",
+            "en": "Note: the document {source} gives a different figure: « {words} » [{n}]."}
+
 # A question that is only a topic ("PIPL?", "What about TCM?", "NMPA ?").
 TOPIC_QUESTION = {"fr": "Que dit le rapport sur {topic} ?", "en": "What does the report say about {topic}?"}
 REPORT_WORDS = {"fr": "(le rapport dit : {terms})", "en": "(the report says: {terms})"}

@@ -176,3 +176,18 @@ def test_an_acronym_and_its_expansion_are_one_subject():
     verdict = verify("Le rapport retient un TCAC de 42,5 % [1].",
                      "Quel taux de croissance annuel composé le rapport retient-il pour ce marché ?", MARKET)
     assert verdict.refusal == "" and verdict.cited == (1,)
+
+
+def test_another_document_stating_another_figure_is_reported_as_a_disagreement():
+    from bot.types import Chunk
+
+    note = Chunk("n1", "note.md", "Note", "Note ¶1", "Selon cette note, le marché atteindra 25 milliards de dollars US "
+                 "d'ici 2030. Il comptait 40 startups en 2023.")
+    ps = [MARKET[0], Passage(note, 2, 1.0, 0.8)]
+    verdict = verify("Le marché atteindra 18,88 milliards de dollars US d'ici 2030 [1].",
+                     "Quelle est la taille du marché en 2030 ?", ps)
+    assert verdict.refusal == "" and verdict.conflicts == (
+        (2, "note.md", "Selon cette note, le marché atteindra 25 milliards de dollars US d'ici 2030"),)
+    same_doc = verify("Le marché atteindra 18,88 milliards de dollars US d'ici 2030 [1].",
+                      "Quelle est la taille du marché en 2030 ?", [MARKET[0], MARKET[1]])
+    assert same_doc.conflicts == ()  # one report's other figures are other things, not a disagreement

@@ -260,3 +260,20 @@ def test_a_bare_topic_is_asked_as_a_question_with_the_reports_words(settings):
     history = [Turn("user", "Quels sont les avantages de Hainan ?"), Turn("assistant", "Un bac à sable [1].")]
     pipeline.answer("Et la GBA ?", history)
     assert "Question: Et la GBA ?" in generator.calls[-1][-1]["content"]  # a follow-up keeps its words
+
+
+def test_two_documents_disagreeing_on_a_figure_are_both_cited(settings):
+    from bot.prompts import DISAGREE
+
+    (settings.corpus_dir / "note.md").write_text(
+        "Note sur le marché de l'IA en santé en Chine\nLa valeur du marché de l'IA en santé en Chine atteindra "
+        "25 milliards de dollars US en 2030.\n", encoding="utf-8")
+    pipeline, generator = make(settings, NOT_FOUND, top_k=6)
+    shown = [p for p in pipeline.answer(QUESTION).passages if not p.chunk.flagged]
+    report = next(p.rank for p in shown if "18,88" in p.chunk.text)
+    assert any(p.chunk.source == "note.md" for p in shown), "the test needs the note among the passages"
+    generator.reply = f"Le marché devrait atteindre 18,88 milliards de dollars US d'ici 2030 [{report}]."
+    answer = pipeline.answer(QUESTION)
+    note = next(p.rank for p in answer.passages if p.chunk.source == "note.md")
+    assert DISAGREE["fr"].split("{")[0] in answer.text and "25 milliards" in answer.text
+    assert {c.n for c in answer.citations} == {report, note}
