@@ -23,6 +23,7 @@ from bot.prompts import (DISAGREE, NOT_COVERED, NOT_FOUND, REPAIR_HINT, SENTENCE
                          translation_messages)
 from bot.questions import asks_overview, is_follow_up
 from bot.retrieve import Retriever, focus, whole_table
+from bot.sanitize import clean_question, clean_text
 from bot.types import (Answer, Citation, Done, Event, Language, Passage, Retrieved, Status, Timings,
                        Token, Turn)
 
@@ -56,6 +57,10 @@ class Pipeline:
         short to carry one and the conversation has none."""
         start = time.perf_counter()
         elapsed = lambda: (time.perf_counter() - start) * 1000  # noqa: E731
+        # Text from any caller (a Python one included) is cleaned here too: the edges clean it once
+        # for display, and cleaning is idempotent.
+        question = clean_question(question)
+        history = [Turn(t.role, clean_text(t.content)) for t in history]
         previous_user = _previous_question(history)
         previous_lang = detect_language(previous_user, default=language or "en") if previous_user else None
         language = detect_language(question, previous=previous_lang, default=language or "en")

@@ -277,3 +277,11 @@ def test_two_documents_disagreeing_on_a_figure_are_both_cited(settings):
     note = next(p.rank for p in answer.passages if p.chunk.source == "note.md")
     assert DISAGREE["fr"].split("{")[0] in answer.text and "25 milliards" in answer.text
     assert {c.n for c in answer.citations} == {report, note}
+
+
+def test_any_caller_gets_cleaned_text_to_the_models(settings):
+    pipeline, generator = make(settings, NOT_FOUND)
+    answer = pipeline.answer("Quelle est la valeur du march\udce9 \u200bde l'IA\x00 en 2030 ?",
+                             [Turn("user", "Bonjour\ud800"), Turn("assistant", "Oui.")])
+    assert answer.abstained and "\ud800" not in answer.question and "\x00" not in answer.question
+    answer.question.encode("utf-8")  # valid text all the way to the answer
