@@ -3,13 +3,13 @@ from __future__ import annotations
 
 import re
 import time
-from dataclasses import replace
 from collections.abc import Iterator, Sequence
+from dataclasses import replace
 
 import numpy as np
 
-from bot.chunk import sentences_of
 from bot.binding import names_in, specific
+from bot.chunk import sentences_of
 from bot.checks import Verdict, verify
 from bot.cite import MARKER, markers, split_answer
 from bot.config import Settings

@@ -4,7 +4,6 @@ import json
 from pathlib import Path
 
 import faiss
-import numpy as np
 import pytest
 
 import bot.index
