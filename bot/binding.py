@@ -16,13 +16,14 @@ Unit = Literal["share", "amount", "count", "label"]  # a label: "niveau 3", "tie
 # so \b would not see the year's end there).
 YEAR = re.compile(r"(?<![\d.,])(?:19|20)\d{2}(?![\d%])")
 _NUMBER = re.compile(r"(?<![\w.,])\d+(?:[.,]\d+)*(?:\s?%)?")
-_AMOUNT_AFTER = re.compile(r"^\s*\+?\s*(?:milliards?|millions?|billions?|bn|trillions?|(?:de |of )?(?:dollars|usd|us\$|yuan|rmb|euros?))",
-                           re.IGNORECASE)
+_AMOUNT_AFTER = re.compile(r"^\s*\+?\s*(?:milliards?|millions?|billions?|bn|trillions?"
+                           r"|(?:de |of )?(?:dollars|usd|us\$|yuan|rmb|euros?))", re.IGNORECASE)
 _AMOUNT_BEFORE = re.compile(r"(?:us\$|usd|\$|€|rmb|yuan)\s*$", re.IGNORECASE)
 _CLASS = re.compile(r"\b(?:class|classe)\s+(iii|ii|iv|i|\d)\b", re.IGNORECASE)
 _ROMAN = {"i": "1", "ii": "2", "iii": "3", "iv": "4"}
-_LABEL_BEFORE = re.compile(r"(?:niveau|niveaux|tier|tiers|level|levels|class|classe|phase|plan|grade|rang)[\s-]*(?:\d+[\s-]*(?:et|and|,|-)\s*)?$",
-                           re.IGNORECASE)
+_LABEL_BEFORE = re.compile(r"(?:niveau|niveaux|tier|tiers|level|levels|class|classe|phase|plan|grade|rang)"
+                           r"[\s-]*(?:\d+[\s-]*(?:et|and|,|-)\s*)?$", re.IGNORECASE)
+_LABEL_AFTER = re.compile(r"^-?(?:tier|level|e|th)\b")  # "2-tier", "14e Plan"
 # A name: a capitalised word (or an acronym) and the capitalised words that follow it.
 _NAME = re.compile(r"\b(?:[A-Z][\w'’&-]*|[A-Z]{2,}\w*)(?:\s+(?:[A-Z][\w'’&-]*|\d{4}))*")
 
@@ -65,7 +66,7 @@ def mentions(sentence: str) -> list[Mention]:
         preceding_start = figures[k - 1][1] if k else 0
         after = {text[s:e] for s, e in years if end <= s < following_end}
         before = {text[s:e] for s, e in years if preceding_start <= s < start}
-        if _LABEL_BEFORE.search(text[max(0, start - 16):start]) or re.match(r"^-?(?:tier|level|e|th)\b", text[end:end + 6]):
+        if _LABEL_BEFORE.search(text[max(0, start - 16):start]) or _LABEL_AFTER.match(text[end:end + 6]):
             unit: Unit = "label"
         elif figure.endswith("%") or re.match(r"^\s*(?:%|pour ?cent|per ?cent)", text[end:]):
             unit = "share"
@@ -76,12 +77,14 @@ def mentions(sentence: str) -> list[Mention]:
         value = _canonical(figure.rstrip("% ")) + ("%" if unit == "share" else "")
         # From the end of what states the previous figure (its year, when the year follows it) to the
         # end of this figure's own year, or of its clause.
-        taken = [e for s, e in years if preceding_start <= s < start and k and _after_figure(years, figures[k - 1], start)]
+        taken = [e for s, e in years
+                 if preceding_start <= s < start and k and _after_figure(years, figures[k - 1], start)]
         begin = max(taken) if taken else preceding_start
         last_year = max((e for s, e in years if end <= s < following_end), default=None)
         stop = last_year or next((m.start() for m in re.finditer(r"[,;:.]\s", text[end:])), len(text) - end) + end
         segment = text[begin:stop].strip(" ,;:.").removeprefix("et ").removeprefix("and ")
-        written = re.search(r"[ ,.\u00a0\u202f]?".join(re.escape(c) for c in figure.rstrip("% ").replace(".", "")), sentence)
+        digits = figure.rstrip("% ").replace(".", "")
+        written = re.search(r"[ ,.\u00a0\u202f]?".join(re.escape(c) for c in digits), sentence)
         if written:  # the figure as the passage writes it: "1,59", "38 000"
             segment = segment.replace(figure.rstrip("% "), written.group(), 1)
         out.append(Mention(value, unit, frozenset(after or before), sentence, segment))
@@ -146,7 +149,8 @@ def mentions_name(name: str, text: str) -> bool:
 def expected_unit(question: str) -> Unit | None:
     """The kind of figure a question asks for, when its wording says so."""
     q = fold(question)
-    if re.search(r"\b(?:what share|quelle part|what percentage|quel pourcentage|what proportion|taux|rate|cagr|tcac|%)", q):
+    if re.search(r"\b(?:what share|quelle part|what percentage|quel pourcentage|what proportion|taux|rate|cagr|tcac"
+                 r"|%)", q):
         return "share"
     if re.search(r"\b(?:how much|revenue|turnover|chiffre d'affaires|worth|valeur|value|valorisation|taille|size|"
                  r"combien (?:vaut|pese|coute|rapporte)|market size|montant|amount|funding|financement)\b", q):

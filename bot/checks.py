@@ -20,7 +20,8 @@ _WORD = re.compile(r"[^\W\d_]{3,}|\d+")  # the words compared to spot an answer 
 _TITLE = re.compile(r"\b(?:Mr|Mrs|Ms|Dr|Prof|M|Mme|Mlle)\.?\s+([A-Z][\w'’-]+)")
 # "WFOE (Workforce Outsourcing Enterprise)" or "Workforce Outsourcing Enterprise (WFOE)": an acronym's
 # expansion, in parentheses after it, or as capitalised words right before it.
-_EXPANSION = re.compile(r"\b([A-Z]{2,6})\s*\(([^()]{4,80})\)|((?:[A-Z][\w'’-]*\s+){1,6}[A-Z][\w'’-]*)\s*\(([A-Z]{2,6})\)")
+_EXPANSION = re.compile(r"\b([A-Z]{2,6})\s*\(([^()]{4,80})\)"
+                        r"|((?:[A-Z][\w'’-]*\s+){1,6}[A-Z][\w'’-]*)\s*\(([A-Z]{2,6})\)")
 _PERSON_QUESTION = re.compile(r"\b(?:who (?:heads|founded)|ceo|founder|chairman|chairwoman|president|head of|"
                               r"qui (?:dirige|a fonde|preside)|pdg|fondateur|fondatrice|dirigeant|directeur general)\b")
 _PERSON_IN_TEXT = re.compile(r"\b(?:M\.|Mme|Mr\.?|Mrs\.?|Ms\.?|Dr\.?|CEO|PDG|fondateur|founder|directeur)\s+[A-Z]")
@@ -71,7 +72,8 @@ def figure_bound(sentence: str, ctx: Context) -> str | Withdrawn:
             continue  # "tier-3 hospitals" names a kind, it states no quantity
         same = [m for m in stated if m.value == claim.value]
         if same and all(m.unit == "label" for m in same):
-            return Withdrawn(sentence, "misbound_figure", f"{claim.value}: a label in « {same[0].sentence.strip()[:160]} »")
+            return Withdrawn(sentence, "misbound_figure",
+                             f"{claim.value}: a label in « {same[0].sentence.strip()[:160]} »")
         same = [m for m in same if m.unit != "label"]
         if not same:
             continue  # not a figure the passages state as one (the figure check already ran)
@@ -80,7 +82,8 @@ def figure_bound(sentence: str, ctx: Context) -> str | Withdrawn:
         if not fitting:
             where = same[0]
             return Withdrawn(sentence, "misbound_figure",
-                             f"{claim.value}: {', '.join(sorted(where.years)) or 'no year'} in « {where.sentence.strip()[:160]} »")
+                             f"{claim.value}: {', '.join(sorted(where.years)) or 'no year'} "
+                             f"in « {where.sentence.strip()[:160]} »")
     return sentence
 
 
