@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import copy
+import hashlib
 import math
 import queue
 import tempfile
@@ -181,6 +182,7 @@ def build_app(settings: Settings, load: Callable[[], Pipeline]) -> gr.Blocks:
     except BotError as exc:
         runner, startup_error = None, str(exc)
     kept = settings.max_exchanges  # a conversation keeps its last exchanges: 2 chat messages and 1 answer each
+    exports: list[Path] = []  # the folder of this app's exports, made at the first one
 
     def respond(question: str, chat: list, answers: list, ui_lang: str, request: gr.Request):
         question = clean_question(question or "")  # whatever the page sent: lone surrogates, controls, bidi
@@ -237,11 +239,16 @@ def build_app(settings: Settings, load: Callable[[], Pipeline]) -> gr.Blocks:
                         feedback_record(answers[number], bool(data.liked), clean_text(comment or "")))
         return _label("thanks", ui_lang), ""
 
-    def export(answers: list):
+    def export(answers: list, request: gr.Request):
         answers = completed(answers)
         if not answers:
             return None
-        folder = Path(tempfile.mkdtemp(prefix="conversation-"))
+        # One file per session, rewritten on each export (the name hides the session id), so exporting
+        # again and again takes no more disk; Gradio's copies are deleted after an hour.
+        if not exports:
+            exports.append(Path(tempfile.mkdtemp(prefix="conversations-")))
+        folder = exports[0] / hashlib.sha256((request.session_hash or "").encode()).hexdigest()[:32]
+        folder.mkdir(parents=True, exist_ok=True)  # also when a cleaner emptied the temporary folder
         path = folder / "conversation.md"
         path.write_text(conversation_markdown(answers), encoding="utf-8")
         return str(path)
@@ -271,7 +278,8 @@ def build_app(settings: Settings, load: Callable[[], Pipeline]) -> gr.Blocks:
                 gr.update(label=_label("comment", ui_lang)), f"## {_label('title', ui_lang)}",
                 _label("intro", ui_lang))
 
-    with gr.Blocks(title="IA en santé en Chine") as demo:
+    # No telemetry: the product makes no network call at run time.
+    with gr.Blocks(title="IA en santé en Chine", delete_cache=(3600, 3600), analytics_enabled=False) as demo:
         answers = gr.State([])
         with gr.Row():
             title = gr.Markdown(f"## {_label('title', 'fr')}")

@@ -31,9 +31,11 @@ class SoakResult:
 
     @property
     def growth_mb(self) -> float:
-        """Peak RSS growth from the first checkpoint to the last: every question has been asked once
-        by the first, so what is allocated for good (caches per input shape, the index) is counted there."""
-        return self.checkpoints[-1].peak_rss_mb - self.checkpoints[0].peak_rss_mb
+        """Memory growth from the first checkpoint to the last, peak or current, whichever is larger.
+        Every distinct question has been asked by the first checkpoint, so what is allocated for good
+        (caches per input shape, buffers) is already counted there; a leak keeps growing after it."""
+        first, final = self.checkpoints[0], self.checkpoints[-1]
+        return max(final.peak_rss_mb - first.peak_rss_mb, final.rss_mb - first.rss_mb)
 
     @property
     def ok(self) -> bool:
@@ -41,8 +43,8 @@ class SoakResult:
 
     def summary(self) -> str:
         verdict = "ok" if self.ok else "FAILED"
-        return (f"soak {verdict}: {self.checkpoints[-1].questions} questions, peak RSS growth "
-                f"{self.growth_mb:.0f} MB (at most {self.max_growth_mb:.0f}), answers changed {len(self.changed)}")
+        return (f"soak {verdict}: {self.checkpoints[-1].questions} questions, memory growth "
+                f"{self.growth_mb:.1f} MB (at most {self.max_growth_mb:g}), answers changed {len(self.changed)}")
 
 
 def soak_questions(gold: Path, distinct: int) -> list[str]:
@@ -51,8 +53,10 @@ def soak_questions(gold: Path, distinct: int) -> list[str]:
 
 
 def fingerprint(answer: Answer) -> tuple:
-    """What must not change when the same question is asked again: the text, the refusal and the sources."""
-    return answer.text, answer.abstained, tuple((c.n, c.chunk.id) for c in answer.citations)
+    """What must not change when the same question is asked again: the passages found, the text, the
+    refusal and its reason, the sources cited."""
+    return (tuple(p.chunk.id for p in answer.passages), answer.text, answer.abstained, answer.reason,
+            tuple((c.n, c.chunk.id) for c in answer.citations))
 
 
 def memory_mb() -> tuple[float, float]:
@@ -70,7 +74,8 @@ def run_soak(pipeline: Pipeline, questions: Sequence[str], n: int, every: int = 
              max_growth_mb: float = 64.0, report: Callable[[str], None] = print) -> SoakResult:
     """Ask n questions in a row, cycling through `questions`; the first answer to each is its
     reference (asked before any repeat), and every later answer must be identical to it. Reports a
-    checkpoint line every `every` questions and after the last."""
+    checkpoint line every `every` questions and after the last; `every` should be at least the number
+    of distinct questions, so that growth is measured from a point where each has been asked."""
     references: dict[str, tuple] = {}
     changed: list[str] = []
     checkpoints: list[Checkpoint] = []

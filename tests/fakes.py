@@ -53,3 +53,24 @@ class ScriptedGenerator:
         reply = self.replies[min(len(self.calls), len(self.replies)) - 1]
         for i, word in enumerate(reply.split(" ")):
             yield word if i == 0 else " " + word
+
+
+class AnswerKey:
+    """Answers each known question with its own reply, whatever the prompt's layout (the question is
+    found in the prompt as written), one word every `delay` seconds; any other request (a translation)
+    gets its text back."""
+
+    name = "answer-key"
+
+    def __init__(self, replies: dict[str, str], delay: float = 0.0):
+        self.replies = replies
+        self.delay = delay
+
+    def stream(self, messages: list[dict[str, str]], max_tokens: int) -> Iterator[str]:
+        import time
+
+        prompt = messages[-1]["content"]
+        reply = next((r for q, r in self.replies.items() if q in prompt), prompt)
+        for i, word in enumerate(reply.split(" ")):
+            time.sleep(self.delay)
+            yield word if i == 0 else " " + word

@@ -1,0 +1,29 @@
+"""Settings: every bound on cost has a default and an environment variable; a bad value is a clear error."""
+import pytest
+
+from bot.config import Settings, load_settings
+from bot.errors import BotError
+
+
+def test_every_bound_has_a_sane_default():
+    s = load_settings({})
+    assert (s.max_question_chars, s.history_turns, s.history_chars, s.max_answer_tokens) == (1000, 2, 600, 220)
+    assert (s.max_answer_seconds, s.concurrency, s.max_queue) == (60.0, 1, 16)
+    assert (s.max_request_bytes, s.max_exchanges, s.max_sessions) == (1_000_000, 50, 1000)
+
+
+def test_every_bound_is_read_from_its_variable():
+    env = {"BOT_MAX_QUESTION_CHARS": "200", "BOT_HISTORY_TURNS": "0", "BOT_HISTORY_CHARS": "100",
+           "BOT_MAX_ANSWER_TOKENS": "32", "BOT_MAX_ANSWER_SECONDS": "2.5", "BOT_MAX_QUEUE": "2",
+           "BOT_MAX_REQUEST_BYTES": "5000", "BOT_MAX_EXCHANGES": "3", "BOT_MAX_SESSIONS": "10"}
+    assert load_settings(env) == Settings(max_question_chars=200, history_turns=0, history_chars=100,
+                                          max_answer_tokens=32, max_answer_seconds=2.5, max_queue=2,
+                                          max_request_bytes=5000, max_exchanges=3, max_sessions=10)
+
+
+@pytest.mark.parametrize("var, value", [("BOT_MAX_QUEUE", "0"), ("BOT_MAX_ANSWER_SECONDS", "-1"),
+                                        ("BOT_MAX_ANSWER_SECONDS", "nan"), ("BOT_MAX_REQUEST_BYTES", "1MB"),
+                                        ("BOT_HISTORY_TURNS", "-2"), ("BOT_MAX_EXCHANGES", "0")])
+def test_a_bound_that_is_not_a_positive_number_is_refused(var, value):
+    with pytest.raises(BotError, match=var):
+        load_settings({var: value})
