@@ -1,4 +1,4 @@
-"""Thin command line: models | index | ask | eval | serve | bench."""
+"""Thin command line: models | index | ask | eval | serve | bench | soak."""
 from __future__ import annotations
 
 import argparse
@@ -254,6 +254,15 @@ def cmd_bench(settings: Settings, args) -> int:
     return 0
 
 
+def cmd_soak(settings: Settings, args) -> int:
+    from bot.runtime import load_pipeline
+    from bot.soak import run_soak, soak_questions
+
+    result = run_soak(load_pipeline(settings), soak_questions(Path(args.gold), args.distinct), args.n,
+                      args.every, report=lambda line: print(line, flush=True))
+    return 0 if result.ok else 1
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -274,6 +283,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("bench", help="measure load times, latency, decode rate and memory")
     p.add_argument("--repeats", type=int, default=1)
     p.set_defaults(func=cmd_bench)
+    p = sub.add_parser("soak", help="ask N questions in a row: memory stays bounded, answers do not change")
+    p.add_argument("n", type=int, nargs="?", default=200)
+    p.add_argument("--every", type=int, default=50, help="report memory every this many questions")
+    p.add_argument("--distinct", type=int, default=20, help="how many different gold questions to cycle through")
+    p.add_argument("--gold", default=str(Path(__file__).resolve().parent.parent / "eval" / "gold.jsonl"))
+    p.set_defaults(func=cmd_soak)
     p = sub.add_parser("eval", help="run the gold questions and report accuracy, citations, latency")
     p.add_argument("--gold", default=str(Path(__file__).resolve().parent.parent / "eval" / "gold.jsonl"))
     p.add_argument("--out", default=str(Path(__file__).resolve().parent.parent / "eval"))
