@@ -118,3 +118,17 @@ def english_wording(text: str) -> str:
     for pattern, english in _LEFT_IN_FRENCH:
         text = pattern.sub(english, text)
     return text
+
+
+_ACRONYM_OF = [(re.compile(rf"(?<!\w){re.escape(en)}(?!\w)(?!\s*\()", re.IGNORECASE), acronym)
+               for _, en, others in TERMS for acronym in others[:1]
+               if acronym.isupper() and len(acronym) >= 2 and not en.isupper()]
+
+
+def with_acronyms(text: str) -> str:
+    """'Personal Information Protection Law' -> '… (PIPL)' the first time, when the answer does not
+    use the report's acronym: the reader finds it in the report."""
+    for pattern, acronym in _ACRONYM_OF:
+        if acronym not in text:
+            text = pattern.sub(lambda m: f"{m.group(0)} ({acronym})", text, count=1)
+    return text

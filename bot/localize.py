@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 
-from bot.glossary import english_wording
+from bot.glossary import english_wording, with_acronyms
 from bot.types import Language
 
 _NUM = r"\d+(?:[.,]\d+)?"
@@ -61,7 +61,7 @@ def _english(text: str) -> str:
     text = _DECIMAL.sub(lambda m: f"{m.group(1)}.{m.group(2)}" if "," in m.group(0) else m.group(0), text)
     for french, english in _DATES:  # "d'ici 2030" left in an English sentence
         text = french.sub(english, text)
-    return english_wording(text)
+    return with_acronyms(english_wording(text))
 
 
 def _french(text: str) -> str:

@@ -16,6 +16,9 @@ from bot.normalize import figures
     ("a marque blanche model", "a white-label model"),
     ("US$18.88 billion d'ici 2030 [1].", "US$18.88 billion by 2030 [1]."),
     ("1,59 milliard de dollars US en 2023", "US$1.59 billion in 2023"),
+    ("The Personal Information Protection Law requires local storage [1].",
+     "The Personal Information Protection Law (PIPL) requires local storage [1]."),
+    ("The PIPL (Personal Information Protection Law) applies [1].", "The PIPL (Personal Information Protection Law) applies [1]."),
     ("92 devices by mid-2024, 100 hospitals", "92 devices by mid-2024, 100 hospitals"),
 ])
 def test_english_figures_and_terms(text, english):
