@@ -48,37 +48,40 @@ def _big(scale: str) -> bool:
     return scale.lower().startswith(("milliard", "billion", "bn"))
 
 
-def _english(text: str) -> str:
-    def amount(m: re.Match) -> str:
-        if not re.search(r"dollar|usd|\$", m.group(0), re.IGNORECASE):
-            return f"{_en_number(m.group('n'))} {'billion' if _big(m.group('scale')) else 'million'}"
-        return f"US${_en_number(m.group('n'))} {'billion' if _big(m.group('scale')) else 'million'}"
+def _is_dollars(m: re.Match) -> bool:
+    return bool(re.search(r"dollar|usd|\$", m.group(0), re.IGNORECASE))
 
+
+def _english_amount(m: re.Match) -> str:
+    words = f"{_en_number(m.group('n'))} {'billion' if _big(m.group('scale')) else 'million'}"
+    return f"US${words}" if _is_dollars(m) else words
+
+
+def _french_amount(m: re.Match) -> str:
+    plural = "" if _value(m.group("n")) < 2 else "s"
+    words = f"{_fr_number(m.group('n'))} {'milliard' if _big(m.group('scale')) else 'million'}{plural}"
+    return f"{words} de dollars US" if _is_dollars(m) else words
+
+
+def _figures(text: str, amount, percent: str, thousands: str, decimal: str) -> str:
+    """Amounts, percentages, thousands and decimals in one convention ('{}' in `percent` is the number)."""
     text = _AMOUNT_BEFORE.sub(amount, text)
     text = _AMOUNT_AFTER.sub(amount, text)
-    text = _PERCENT.sub(lambda m: f"{_en_number(m.group('n'))}%", text)
-    text = _THOUSANDS.sub(lambda m: _grouped(m, ","), text)
-    text = _DECIMAL.sub(lambda m: f"{m.group(1)}.{m.group(2)}" if "," in m.group(0) else m.group(0), text)
+    other = "," if decimal == "." else "."
+    text = _PERCENT.sub(lambda m: percent.format(m.group("n").replace(other, decimal)), text)
+    text = _THOUSANDS.sub(lambda m: _grouped(m, thousands), text)
+    return _DECIMAL.sub(lambda m: f"{m.group(1)}{decimal}{m.group(2)}", text)
+
+
+def _english(text: str) -> str:
+    text = _figures(text, _english_amount, "{}%", ",", ".")
     for french, english in _DATES:  # "d'ici 2030" left in an English sentence
         text = french.sub(english, text)
     return with_acronyms(english_wording(text))
 
 
 def _french(text: str) -> str:
-    def amount(m: re.Match) -> str:
-        number = _fr_number(m.group("n"))
-        plural = "" if _value(m.group("n")) < 2 else "s"
-        word = ("milliard" if _big(m.group("scale")) else "million") + plural
-        if not re.search(r"dollar|usd|\$", m.group(0), re.IGNORECASE):
-            return f"{number} {word}"
-        return f"{number} {word} de dollars US"
-
-    text = _AMOUNT_BEFORE.sub(amount, text)
-    text = _AMOUNT_AFTER.sub(amount, text)
-    text = _PERCENT.sub(lambda m: f"{_fr_number(m.group('n'))} %", text)
-    text = _THOUSANDS.sub(lambda m: _grouped(m, " "), text)
-    text = _DECIMAL.sub(lambda m: f"{m.group(1)},{m.group(2)}" if "." in m.group(0) else m.group(0), text)
-    return text
+    return _figures(text, _french_amount, "{} %", " ", ",")
 
 
 def localize(text: str, language: Language) -> str:
