@@ -1,11 +1,12 @@
 # make run: install, fetch models, build the index, start the app.  make test: the same set-up, then every test.
+# make check: the fast loop, unit tests with stand-in models only (no model, index or browser), under a minute.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 export BOT_CACHE_DIR ?= $(HOME)/.cache/ia-sante-bot
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run setup test deps llama models index browser
+.PHONY: run setup test check deps llama models index browser
 
 run: setup
 	$(BIN)/python -m bot serve
@@ -36,3 +37,6 @@ browser:
 
 test: setup browser
 	HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 $(BIN)/python -m pytest -ra
+
+check: deps
+	HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 $(BIN)/python -m pytest -q -m "not integration and not browser and not slow"

@@ -1,21 +1,17 @@
 """Gradio Blocks chat UI: streamed cited answers, sources panel, feedback, export. Calls the pipeline only."""
 from __future__ import annotations
 
-import copy
 import hashlib
-import math
-import queue
 import tempfile
-import threading
 import time
-import traceback
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable
 from pathlib import Path
 
 import gradio as gr
 from starlette.middleware import Middleware
+from starlette.routing import Mount
 
+from bot.api import PATH as API_PATH, build_api
 from bot.body_limit import BodyLimit
 from bot.config import Settings
 from bot.errors import BotError, InputError, TimeLimitError
@@ -23,8 +19,10 @@ from bot.feedback import append_feedback, feedback_record
 from bot.pipeline import Pipeline
 from bot.prompts import EXAMPLES, UI
 from bot.render import answer_markdown, conversation_markdown, escape_markdown, sources_html
+from bot.runner import Runner, TimedOut
 from bot.sanitize import clean_question, clean_text
-from bot.types import Answer, Citation, Done, Status, Token, Turn
+from bot.types import Answer, Done, Status, Token, Turn
+from bot.waiting import WaitingRoom
 
 CSS = """
 .sources { max-height: 70vh; overflow-y: auto; }
@@ -32,123 +30,10 @@ CSS = """
 .source .head { margin: 0 0 4px 0; }
 .source mark { background: #fff1a8; }
 .source:target { background: #fffbe6; }
+.source.nearest { border-left-color: #9aa5b1; }
 .translation { color: #444; }
 #status { min-height: 1.6em; }
 """
-
-
-@dataclass(frozen=True)
-class TimedOut:
-    """The question ran past the time limit and was ended."""
-
-    seconds: float
-
-
-class Interrupted(Exception):
-    """Raised in the model's stream once the question holding the model is stopped or out of time."""
-
-
-class _Interruptible:
-    """A generator that ends at its next token once `stopped()` is true: a stop or a time limit thus
-    ends the model's work wherever the pipeline is (a second draft, a translation), not only between
-    the events it yields."""
-
-    def __init__(self, generator, stopped: Callable[[], bool]):
-        self._generator = generator
-        self._stopped = stopped
-        self.name = generator.name
-
-    def stream(self, messages: list[dict[str, str]], max_tokens: int) -> Iterator[str]:
-        if self._stopped():
-            raise Interrupted
-        pieces = self._generator.stream(messages, max_tokens)
-        try:
-            for piece in pieces:
-                if self._stopped():
-                    raise Interrupted
-                yield piece
-        finally:
-            getattr(pieces, "close", lambda: None)()
-
-    def __getattr__(self, name: str):  # count_tokens and the like
-        if name.startswith("_"):
-            raise AttributeError(name)
-        return getattr(self._generator, name)
-
-
-class Runner:
-    """Runs one question at a time in a worker thread so the page can show elapsed time, stop it,
-    and end it once it has held the model longer than `time_limit` seconds."""
-
-    def __init__(self, pipeline: Pipeline, time_limit: float = math.inf):
-        self.pipeline = copy.copy(pipeline)  # the same models, with a generator this runner can interrupt
-        self.pipeline.generator = _Interruptible(pipeline.generator, self._interrupted)
-        self.time_limit = time_limit
-        self.lock = threading.Lock()  # the llama.cpp context serves one question at a time
-        self.stops: dict[str, threading.Event] = {}  # the running question of each browser session
-        self._holder: threading.Event | None = None  # the stop flag of the work holding the lock
-
-    def _interrupted(self) -> bool:
-        holder = self._holder
-        return holder is not None and holder.is_set()
-
-    def stop(self, session: str) -> None:
-        if session in self.stops:
-            self.stops[session].set()
-
-    def events(self, question: str, history: list[Turn], session: str) -> Iterator[object | None]:
-        """Pipeline events, with None every quarter second while nothing new arrived; ends early once
-        stopped, or with TimedOut once past the time limit."""
-        return self._run(lambda: self.pipeline.stream(question, history), session)
-
-    def translations(self, citations: Iterable[Citation], language: str, session: str) -> Iterator[object | None]:
-        """(n, passage n in `language`) for each citation, under the same lock, stop and time limit."""
-        return self._run(lambda: ((c.n, self.pipeline.translate(c.chunk.text, language)) for c in citations),
-                         session)
-
-    def _run(self, work_items: Callable[[], Iterable[object]], session: str) -> Iterator[object | None]:
-        out: queue.Queue = queue.Queue()
-        stop = self.stops[session] = threading.Event()
-        began: list[float] = []  # when the work got the model: waiting for it is not held against it
-
-        def work() -> None:
-            with self.lock:
-                began.append(time.monotonic())
-                self._holder = stop
-                try:
-                    if not stop.is_set():  # stopped while waiting: nothing to do
-                        for item in work_items():
-                            if stop.is_set():
-                                break
-                            out.put(item)
-                except Interrupted:
-                    pass
-                except Exception as exc:  # handed to the page as a message; the traceback goes to the log
-                    if not isinstance(exc, BotError):
-                        traceback.print_exc()
-                    out.put(exc)
-                finally:
-                    self._holder = None
-                    out.put(StopIteration)
-
-        threading.Thread(target=work, daemon=True).start()
-        try:
-            while not stop.is_set():
-                if began and time.monotonic() - began[0] > self.time_limit:
-                    yield TimedOut(self.time_limit)
-                    return
-                try:
-                    item = out.get(timeout=0.25)
-                except queue.Empty:
-                    yield None
-                    continue
-                if item is StopIteration:
-                    return
-                yield item
-        finally:  # the page went away, was stopped or ran out of time: the worker ends at its next token
-            stop.set()
-            if self.stops.get(session) is stop:
-                del self.stops[session]
 
 
 def completed(answers: list[Answer | None]) -> list[Answer]:
@@ -319,11 +204,16 @@ def build_app(settings: Settings, load: Callable[[], Pipeline]) -> gr.Blocks:
         ui_lang.change(relabel, [ui_lang], [box, send, halt, export_btn, translate_btn, comment, title, intro],
                        queue=False)
     demo.queue(default_concurrency_limit=settings.concurrency, max_size=settings.max_queue)
+    # The HTTP API asks through the same runner, and its questions wait with the page's: Gradio's queue
+    # (a private attribute: tests/test_api.py fails if a Gradio upgrade moves it).
+    demo.http_api = build_api(settings, runner, startup_error, WaitingRoom(settings.max_queue, demo._queue))
     return demo
 
 
 def launch(demo: gr.Blocks, settings: Settings, block: bool = True) -> None:
+    """Serve the page, and the HTTP API that `build_app` made under /api, in one server."""
+    limit = Middleware(BodyLimit, max_bytes=settings.max_request_bytes, json_under=API_PATH + "/")
     demo.launch(server_name=settings.host, server_port=settings.port, css=CSS, show_error=False,
                 prevent_thread_lock=not block, quiet=True, footer_links=[],
                 max_file_size=settings.max_request_bytes, state_session_capacity=settings.max_sessions,
-                app_kwargs={"middleware": [Middleware(BodyLimit, max_bytes=settings.max_request_bytes)]})
+                app_kwargs={"middleware": [limit], "routes": [Mount(API_PATH, app=demo.http_api)]})

@@ -53,7 +53,9 @@ def run_bench(settings: Settings, repeats: int = 1) -> dict:
             answer = pipeline.answer(question)
             if answer.timings.first_token_ms:
                 passages = list(focus(answer.passages, settings.table_focus_margin))
-                text = "".join(m["content"] for m in build_messages(question, answer.language, passages, []))
+                messages = build_messages(question, answer.language, passages, [],
+                                          turns=settings.history_turns, chars=settings.history_chars)
+                text = "".join(m["content"] for m in messages)
                 prompt_tokens.append(generator.count_tokens(text))
                 tokens = generator.count_tokens(answer.text)
                 decode_s = (answer.timings.total_ms - answer.timings.first_token_ms) / 1000

@@ -3,17 +3,19 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 import traceback
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, NamedTuple, TextIO
 
-from bot.config import Settings, load_settings
+from bot.config import Settings, checked_llm_url, load_settings
 from bot.errors import BotError, InputError
 from bot.prompts import error_message
-from bot.sanitize import clean_question, clean_text, valid_text
-from bot.types import Answer, Done, Language, Status, Token, Turn
+from bot.protocol import AskRequest as Line, parse_line as _parse_line  # noqa: F401  (Line: its name in tests)
+from bot.sanitize import clean_question, valid_text
+from bot.types import Answer, Done, Status, Token, Turn
 
 
 def _print_sources(answer: Answer, out: TextIO) -> None:
@@ -46,46 +48,25 @@ def _ask_one(pipeline, question: str, history: list[Turn], out: TextIO) -> Answe
     return answer
 
 
-class Line(NamedTuple):
-    """One input line of `ask --jsonl`, checked and cleaned."""
+class Read(NamedTuple):
+    """One input line as text; when it was longer than the bound, `whole` is False and `text` is its start."""
 
-    question: str
-    history: list[Turn]
-    language: Language | None  # the reader's language when the line names it
-
-
-def _parse_line(line: str) -> Line:
-    """A plain line is a question; a line starting with { or [ is JSON: an object with a "question"
-    string, optionally a "history" list of turns and a "language" ("fr" or "en"). Anything else, at any
-    depth, is an InputError (protocol errors in English). Every text that is kept is cleaned."""
-    from bot.pipeline import history_from
-
-    if not clean_text(line).startswith(("{", "[")):
-        return Line(clean_question(line), [], None)
-    try:  # the line as sent: cleaning first could break a valid string (a raw U+2028 becoming a newline)
-        item = json.loads(line.strip().lstrip("\ufeff"))
-    except RecursionError:
-        raise InputError(error_message("too_deep", "en")) from None
-    except ValueError as exc:
-        raise InputError(error_message("bad_json", "en", detail=exc)) from None
-    if not isinstance(item, dict) or not isinstance(item.get("question"), str):
-        raise InputError(error_message("no_question", "en"))
-    history = item.get("history")
-    if not isinstance(history, list | None):
-        raise InputError(error_message("bad_history", "en"))
-    language = item.get("language")
-    if not (language is None or language in ("fr", "en")):
-        raise InputError(error_message("bad_language", "en"))
-    turns = [Turn(t.role, clean_text(t.content)) for t in history_from(history or [])]
-    return Line(clean_question(item["question"]), turns, language)
+    text: str
+    whole: bool
 
 
-def _lines(stdin: IO) -> Iterator[str]:
-    """The input's lines as text. A text stream is read through its bytes, so that bytes which are
-    not UTF-8 become U+FFFD instead of ending the batch with a decoding error."""
-    binary = getattr(stdin, "buffer", None)
-    for line in binary if binary is not None else stdin:
-        yield line.decode("utf-8", "replace") if isinstance(line, bytes) else line
+def _lines(stdin: IO, limit: int) -> Iterator[Read]:
+    """The input's lines as text, none read further than `limit` bytes: the rest of a longer line is
+    read piece by piece and dropped, so that no line, whatever its size, is held in memory. A text
+    stream is read through its bytes, so that bytes which are not UTF-8 become U+FFFD instead of
+    ending the batch with a decoding error (a stream without bytes is bounded in characters)."""
+    stream = getattr(stdin, "buffer", stdin)
+    while line := stream.readline(limit + 1):
+        newline = b"\n" if isinstance(line, bytes) else "\n"
+        whole = len(line) <= limit or line.endswith(newline)
+        while not whole and (rest := stream.readline(limit + 1)) and not rest.endswith(newline):
+            pass
+        yield Read(line.decode("utf-8", "replace") if isinstance(line, bytes) else line, whole)
 
 
 def _json_line(record: dict) -> str:
@@ -95,10 +76,14 @@ def _json_line(record: dict) -> str:
 
 def _jsonl(pipeline, stdin: IO, out: TextIO) -> int:
     """Exactly one JSON object per input line, in order, flushed: an answer, or {"question", "error"}
-    when the line cannot be answered. No line ends the batch."""
-    for line in _lines(stdin):
-        question = clean_question(line)
+    when the line cannot be answered. No line ends the batch; one longer than BOT_MAX_REQUEST_BYTES
+    (a request of the HTTP API has the same bound) is not read whole, and its start is echoed."""
+    settings = pipeline.settings
+    for line, whole in _lines(stdin, settings.max_request_bytes):
+        question = clean_question(line if whole else line[:settings.max_question_chars])
         try:
+            if not whole:
+                raise InputError(error_message("line_too_long", "en", max=settings.max_request_bytes))
             request = _parse_line(line)
             question = request.question
             record = pipeline.answer(request.question, request.history, language=request.language).to_json()
@@ -188,6 +173,10 @@ def cmd_eval(settings: Settings, args) -> int:
     from bot.metrics import load_gold
     from bot.runtime import load_pipeline
 
+    if args.llm_url:
+        settings = settings.with_(llm_url=checked_llm_url(args.llm_url))
+    # The evaluation measures answers, not speed: no time limit, so a busy CPU does not change its figures.
+    settings = settings.with_(max_answer_seconds=math.inf)
     gold = Path(args.gold)
     items = load_gold(gold)[: args.limit or None]
     pipeline = load_pipeline(settings)
@@ -207,7 +196,7 @@ def cmd_eval(settings: Settings, args) -> int:
         others = {}
         for key in GENERATORS:
             if key != settings.generator:
-                other = load_generator(settings.with_(generator=key))
+                other = load_generator(settings.with_(generator=key, llm_url=""))  # the other model, in-process
                 others[other.name] = other
         ablation_file.parent.mkdir(parents=True, exist_ok=True)
         ablation_file.write_text(ev.ablations(settings, items, pipeline, groups["all"], others, not args.quiet))
@@ -294,6 +283,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default=str(Path(__file__).resolve().parent.parent / "eval"))
     p.add_argument("--json", action="store_true", help="print the metrics as JSON")
     p.add_argument("--limit", type=int, default=0, help="only the first N questions")
+    p.add_argument("--llm-url", default="", help="generate with this OpenAI-compatible server (sets BOT_LLM_URL)")
     p.add_argument("--quiet", action="store_true")
     p.add_argument("--update-baseline", action="store_true", help="write eval/baseline.json from this run")
     p.add_argument("--ablations", action="store_true",

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from bot.errors import BotError
@@ -34,6 +34,12 @@ class Settings:
     context_tokens: int = 4096
     max_answer_tokens: int = 220
     embed_bf16: bool = True
+    # Generation by an OpenAI-compatible server instead of in-process (bot/remote.py); empty: in-process
+    llm_url: str = ""  # base URL, e.g. http://127.0.0.1:8080/v1
+    llm_model: str = ""  # model name sent; empty: the file name of `generator`
+    llm_api_key: str = field(default="", repr=False)  # sent as a Bearer token, never shown
+    llm_connect_seconds: float = 10.0
+    llm_read_seconds: float = 120.0  # the longest silence: a busy server may queue the question
     # Bounds on what one question may cost (docs/ROBUSTNESS.md)
     max_question_chars: int = 1000
     history_turns: int = 2  # the previous question and its answer
@@ -44,7 +50,8 @@ class Settings:
     port: int = 7860
     concurrency: int = 1  # one llama.cpp context: one question at a time
     max_queue: int = 16  # questions waiting; the next one is told the service is busy
-    max_request_bytes: int = 1_000_000  # an HTTP request body (the page sends the conversation shown)
+    # An HTTP request body (the page sends the conversation shown), or a line of `ask --jsonl`
+    max_request_bytes: int = 1_000_000
     max_exchanges: int = 50  # questions and answers kept per conversation, in the page and in memory
     max_sessions: int = 1000  # conversations kept in memory; the oldest is forgotten first
 
@@ -72,6 +79,9 @@ _ENV = {
     "BOT_MAX_REQUEST_BYTES": ("max_request_bytes", int),
     "BOT_MAX_EXCHANGES": ("max_exchanges", int),
     "BOT_MAX_SESSIONS": ("max_sessions", int),
+    "BOT_LLM_URL": ("llm_url", str),
+    "BOT_LLM_MODEL": ("llm_model", str),
+    "BOT_LLM_API_KEY": ("llm_api_key", str),
 }
 # Bounds that must be positive (history_turns may be 0: no follow-ups).
 _POSITIVE = ("BOT_MAX_QUESTION_CHARS", "BOT_HISTORY_CHARS", "BOT_MAX_ANSWER_TOKENS", "BOT_MAX_ANSWER_SECONDS",
@@ -98,4 +108,12 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         raise BotError(f"BOT_GENERATOR must be 1.5b or 0.5b, not {settings.generator!r}.")
     if settings.retrieval not in ("hybrid", "dense", "bm25"):
         raise BotError(f"BOT_RETRIEVAL must be hybrid, dense or bm25, not {settings.retrieval!r}.")
+    checked_llm_url(settings.llm_url)
     return settings
+
+
+def checked_llm_url(url: str) -> str:
+    """A generation server's base URL (BOT_LLM_URL or `eval --llm-url`), or "" for none."""
+    if url and not url.startswith(("http://", "https://")):
+        raise BotError(f"BOT_LLM_URL must start with http:// or https://, not {url!r}.")
+    return url

@@ -23,3 +23,7 @@ class TimeLimitError(BotError):
     def __init__(self, message: str, seconds: float):
         super().__init__(message)
         self.seconds = seconds
+
+
+class ServerError(BotError):
+    """The generation server could not be reached, dropped the answer or answered with an error."""

@@ -8,10 +8,12 @@ import time
 from dataclasses import asdict
 from pathlib import Path
 
-from bot.errors import BotError
+from bot.errors import BotError, TimeLimitError
 from bot.lang import detect_language
-from bot.metrics import GoldItem, ItemResult, breakdown, score_item
+from bot.metrics import TIMED_OUT, GoldItem, ItemResult, breakdown, score_item
 from bot.pipeline import Pipeline
+from bot.prompts import UI
+from bot.types import Answer, Timings
 
 EVAL_DIR = Path(__file__).resolve().parent.parent / "eval"
 BASELINE = EVAL_DIR / "baseline.json"
@@ -35,10 +37,23 @@ TARGETS = {"accuracy": 0.90, "recall@5": 0.95, "citation_precision": 0.95, "lang
 COUNTS = ("unsupported_figures", "wrong_figures")
 
 
+def answer_item(pipeline: Pipeline, item: GoldItem) -> Answer:
+    """The pipeline's answer to a gold item. One ended by its time limit is declined with the reason
+    TIMED_OUT, what the reader would be told as its text, so that the run goes on and counts it."""
+    started = time.perf_counter()
+    try:
+        return pipeline.answer(item.question, item.history, item.language)
+    except TimeLimitError as exc:
+        language = "en" if item.lang == "en" else "fr"
+        text = UI["time_limit"][language].format(seconds=f"{exc.seconds:g}")
+        timings = Timings(total_ms=(time.perf_counter() - started) * 1000)
+        return Answer(item.question, language, text, True, (), (), timings, pipeline.generator.name, reason=TIMED_OUT)
+
+
 def run_items(pipeline: Pipeline, items: list[GoldItem], progress: bool = True) -> list[ItemResult]:
     results = []
     for i, item in enumerate(items, 1):
-        answer = pipeline.answer(item.question, item.history, item.language)
+        answer = answer_item(pipeline, item)
         ranked = [p.chunk for p in pipeline.search(item.question, item.history, 10)]
         result = score_item(item, answer, ranked, detect_language(answer.text, default=answer.language))
         results.append(result)

@@ -13,6 +13,9 @@ from bot.normalize import canonical, figures, fold
 from bot.types import Answer, Chunk, Turn
 
 KINDS = ("fact", "list", "multi", "table", "paraphrase", "followup", "unanswerable")
+# The reason of an item whose answer was ended by its time limit (bot.evaluate): declined, but by no
+# judgement, so it is never a correct abstention.
+TIMED_OUT = "time_limit"
 
 
 @dataclass(frozen=True)
@@ -119,7 +122,7 @@ def score_item(item: GoldItem, answer: Answer, ranked: list[Chunk], answer_langu
     if item.answerable:
         correct = not answer.abstained and facts_present(answer.text, item.facts)
     else:
-        correct = answer.abstained
+        correct = answer.abstained and answer.reason != TIMED_OUT
     cited_with_evidence = sum(any(holds(c.chunk.text, e) for e in item.evidence) for c in answer.citations)
     return ItemResult(
         id=item.id, lang=item.lang, kind=item.kind, question=item.question, answer=answer.text,
@@ -160,7 +163,8 @@ def summarize(results: list[ItemResult]) -> dict:
     summary["citation_precision"] = _ratio(sum(r.cited_with_evidence for r in answered),
                                            sum(r.cited for r in answered))
     summary["language_match"] = _ratio(sum(r.language_ok for r in results), len(results))
-    summary["abstention_recall"] = _ratio(sum(r.abstained for r in unanswerable), len(unanswerable))
+    summary["abstention_recall"] = _ratio(sum(r.abstained and r.reason != TIMED_OUT for r in unanswerable),
+                                          len(unanswerable))
     summary["false_refusal_rate"] = _ratio(sum(r.abstained for r in answerable), len(answerable))
     summary["unsupported_figures"] = sum(len(r.unsupported) for r in results)
     summary["wrong_figures"] = sum(r.wrong_figure for r in results)

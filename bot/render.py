@@ -8,8 +8,8 @@ from collections.abc import Callable, Sequence
 from bot.cite import MARKER, split_answer
 from bot.chunk import sentences_of
 from bot.normalize import figures, fold
-from bot.prompts import UI
-from bot.types import Answer, Chunk, Citation, Language
+from bot.prompts import REASONS, UI
+from bot.types import Answer, Chunk, Citation, Language, Passage
 
 # Markdown characters that could turn user or model text into links, images or formatting.
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|<>~])")
@@ -23,9 +23,38 @@ def escape_markdown(text: str) -> str:
 
 
 def answer_markdown(answer: Answer) -> str:
-    """The answer as Markdown, each [n] a link to source n in the sources panel."""
+    """The answer as Markdown, each [n] a link to source n in the sources panel; a refusal says why and
+    which passages came nearest, each a link to its card in the panel."""
     text = escape_markdown(answer.text)
-    return re.sub(r"\\\[(\d+)\\\]", lambda m: f"[[{m.group(1)}]](#source-{m.group(1)})", text)
+    text = re.sub(r"\\\[(\d+)\\\]", lambda m: f"[[{m.group(1)}]](#source-{m.group(1)})", text)
+    return (text + _refusal_markdown(answer)) if answer.abstained else text
+
+
+def why(answer: Answer) -> str:
+    """Why the answer is a refusal, in plain words ("" when it answers or the reason has no sentence)."""
+    reason = REASONS.get(answer.reason, {}).get(answer.language)
+    return UI["why"][answer.language].format(reason=reason) if answer.abstained and reason else ""
+
+
+def nearest_passages(answer: Answer, n: int = 3) -> list[Passage]:
+    """For a refusal, the passages found that came nearest (not those addressed to an assistant)."""
+    return [p for p in answer.passages if not p.chunk.flagged][:n] if answer.abstained else []
+
+
+def _excerpt(text: str, chars: int = 140) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= chars else flat[:chars].rsplit(" ", 1)[0] + " …"
+
+
+def _refusal_markdown(answer: Answer) -> str:
+    parts = [f"*{escape_markdown(why(answer))}*"] if why(answer) else []
+    nearest = nearest_passages(answer)
+    if nearest:
+        intro = UI["nearest_intro"][answer.language].format(title=f"**{UI['nearest'][answer.language]}**")
+        parts.append("\n".join([intro, *(f"- [{escape_markdown(p.chunk.location)}](#nearest-{k}) — "
+                                          f"« {escape_markdown(_excerpt(p.chunk.text))} »"
+                                          for k, p in enumerate(nearest, 1))]))
+    return "".join("\n\n" + part for part in parts)
 
 
 def _word_overlap(claim: str, sentences: list[str]) -> list[float]:
@@ -59,7 +88,8 @@ def sources_html(answer: Answer | None, language: Language, score: Scorer | None
     flagged = _flagged_cards(answer, language) if answer else ""
     if answer is None or answer.abstained or not answer.citations:
         empty = {"fr": "Aucune source pour cette réponse.", "en": "No sources for this answer."}[language]
-        return f'<div class="sources"><p class="empty">{empty}</p>{flagged}</div>'
+        nearest = _nearest_cards(answer, language) if answer else ""
+        return f'<div class="sources"><p class="empty">{empty}</p>{nearest}{flagged}</div>'
     cards = []
     for citation in answer.citations:
         chunk = citation.chunk
@@ -77,6 +107,19 @@ def sources_html(answer: Answer | None, language: Language, score: Scorer | None
             f'{_warning(chunk, language)}<p class="text">{body}</p>{extra}</div>'
         )
     return f'<div class="sources"><h3>{UI["sources"][language]}</h3>{"".join(cards)}{flagged}</div>'
+
+
+def _nearest_cards(answer: Answer, language: Language) -> str:
+    """A refusal's nearest passages, in full, so the reader can rephrase with the report's words."""
+    nearest = nearest_passages(answer)
+    if not nearest:
+        return ""
+    cards = "".join(
+        f'<div class="source nearest" id="nearest-{k}"><p class="head">{html.escape(p.chunk.location)}<br>'
+        f'<small>{html.escape(p.chunk.source)}</small></p>'
+        f'<p class="text">{html.escape(p.chunk.text).replace(chr(10), "<br>")}</p></div>'
+        for k, p in enumerate(nearest, 1))
+    return f'<h3>{UI["nearest"][language]}</h3>{cards}'
 
 
 def _warning(chunk: Chunk, language: Language) -> str:
@@ -104,6 +147,8 @@ def conversation_markdown(answers: Sequence[Answer]) -> str:
     lines = ["# IA en santé en Chine — conversation", ""]
     for i, answer in enumerate(answers, 1):
         lines += [f"## {i}. {answer.question}", "", answer.text, ""]
+        if why(answer):
+            lines += [f"*{why(answer)}*", ""]
         for c in answer.citations:
             quoted = "\n> ".join(c.chunk.text.splitlines())
             lines += [f"[{c.n}] {c.chunk.location} ({c.chunk.source})", "", f"> {quoted}", ""]

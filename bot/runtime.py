@@ -3,11 +3,12 @@ from __future__ import annotations
 
 from bot.config import Settings
 from bot.embed import SentenceTransformerEmbedder
-from bot.generate import LlamaGenerator
+from bot.generate import Generator, LlamaGenerator
 from bot.index import load_or_build
 from bot.models import EMBEDDER, GENERATORS, check_model
 from bot.pipeline import Pipeline
 from bot.prompts import SYSTEM
+from bot.remote import RemoteGenerator
 from bot.retrieve import Retriever
 
 
@@ -20,10 +21,19 @@ def load_embedder(settings: Settings) -> SentenceTransformerEmbedder:
     return SentenceTransformerEmbedder(folder, embedder_id(), bf16=settings.embed_bf16, threads=settings.threads)
 
 
-def load_generator(settings: Settings) -> LlamaGenerator:
+def load_generator(settings: Settings) -> Generator:
+    """Each generation is ended past `max_answer_seconds` (`ask`, `eval`, the soak). The chat's and the
+    API's runner also ends a whole question past the same limit, counted from when it got the model,
+    before any generation starts: it is reached first, and either way the reader is told the same."""
     spec = GENERATORS[settings.generator]
+    limit = settings.max_answer_seconds
+    if settings.llm_url:  # an OpenAI-compatible server generates: nothing to load here
+        name = f"{settings.llm_model or spec.label} (server)"
+        return RemoteGenerator(settings.llm_url, settings.llm_model or spec.key, name, settings.llm_api_key,
+                               settings.llm_connect_seconds, settings.llm_read_seconds, time_limit=limit)
     path = check_model(spec, settings.cache_dir)
-    return LlamaGenerator(path, spec.label, settings.threads, settings.context_tokens, system=SYSTEM)
+    return LlamaGenerator(path, spec.label, settings.threads, settings.context_tokens, system=SYSTEM,
+                          time_limit=limit)
 
 
 def load_pipeline(settings: Settings, embedder=None, generator=None) -> Pipeline:

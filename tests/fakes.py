@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterator
+from functools import lru_cache
 
 import numpy as np
 
@@ -15,19 +16,33 @@ class HashEmbedder:
     id = "hash-embedder@test"
     dim = 64
 
-    def _vector(self, text: str) -> np.ndarray:
-        total = np.zeros(self.dim, dtype=np.float32)
-        for word in fold(text).split():
-            seed = int.from_bytes(hashlib.sha256(word.strip(".,;:!?()«»\"'").encode()).digest()[:4], "little")
-            total += np.random.default_rng(seed).standard_normal(self.dim).astype(np.float32)
-        norm = np.linalg.norm(total)
-        return total / norm if norm else total
-
     def embed_documents(self, texts: list[str]) -> np.ndarray:
-        return np.stack([self._vector(t) for t in texts]) if texts else np.zeros((0, self.dim), np.float32)
+        return np.stack([_vector(t, self.dim) for t in texts]) if texts else np.zeros((0, self.dim), np.float32)
 
     def embed_queries(self, texts: list[str]) -> np.ndarray:
         return self.embed_documents(texts)
+
+
+# Vectors and word directions are kept: drawing them again for the same report in every test was
+# most of the fast tests' time. They are read-only, and the same whether drawn or kept.
+@lru_cache(maxsize=1 << 14)
+def _vector(text: str, dim: int) -> np.ndarray:
+    total = np.zeros(dim, dtype=np.float32)
+    for word in fold(text).split():
+        total += _direction(word.strip(".,;:!?()«»\"'"), dim)
+    norm = np.linalg.norm(total)
+    vector = total / norm if norm else total
+    vector.setflags(write=False)
+    return vector
+
+
+@lru_cache(maxsize=1 << 16)
+def _direction(word: str, dim: int) -> np.ndarray:
+    """A word's direction, seeded by its hash."""
+    seed = int.from_bytes(hashlib.sha256(word.encode()).digest()[:4], "little")
+    direction = np.random.default_rng(seed).standard_normal(dim).astype(np.float32)
+    direction.setflags(write=False)
+    return direction
 
 
 class ScriptedGenerator:
@@ -74,3 +89,22 @@ class AnswerKey:
         for i, word in enumerate(reply.split(" ")):
             time.sleep(self.delay)
             yield word if i == 0 else " " + word
+
+
+class TimingOut(ScriptedGenerator):
+    """A scripted generator that runs past its time limit on `slow` questions: like LlamaGenerator past
+    its limit, it streams a first word, then ends with the TimeLimitError; other questions get the reply."""
+
+    def __init__(self, reply: str, slow: str, seconds: float = 1.5):
+        super().__init__(reply)
+        self.slow, self.seconds = slow, seconds
+
+    def stream(self, messages: list[dict[str, str]], max_tokens: int) -> Iterator[str]:
+        from bot.generate import time_limit_error
+
+        pieces = super().stream(messages, max_tokens)
+        if self.slow not in messages[-1]["content"]:
+            yield from pieces
+            return
+        yield next(pieces)
+        raise time_limit_error(self.seconds)

@@ -1,12 +1,16 @@
-"""Test helpers: the real app as a `python -m bot serve` process on a free port, and a headless Chromium page."""
+"""Test helpers: the real app as a `python -m bot serve` process on a free port, a headless Chromium page,
+and an OpenAI-style chat completions server run in-process."""
+import json
 import os
 import shutil
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -57,3 +61,93 @@ def browser_page(p, url: str):
     page.goto(url)
     page.wait_for_selector("#question textarea", timeout=60_000)
     return browser, page
+
+
+class ChatStandIn:
+    """An OpenAI-style server on a loopback port, in a thread: POST /v1/chat/completions streams `pieces`
+    as server-sent events over chunked HTTP/1.1, as llama.cpp's server does, and records every request.
+    `plan` says what the next requests meet, one entry each ("ok" once it is empty): "drop" (the
+    connection closed before any answer), "drop_after_first" (closed after the first piece), "error"
+    (HTTP 500 whose message repeats the Authorization header, as a careless server might), "silent"
+    (nothing for `silence` seconds). `failing` answers every request with the error."""
+
+    def __init__(self, pieces=("Bonjour", " le", " monde", ".")):
+        self.pieces = list(pieces)
+        self.plan: list[str] = []
+        self.failing = False
+        self.delay = 0.0  # seconds before each piece
+        self.silence = 3.0
+        self.requests: list[dict] = []  # {"headers": {...}, "body": {...}}
+        self.disconnected = threading.Event()  # a client went away mid-answer
+        self.sent = 0  # pieces written, over all requests
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _chat_handler(self))
+        self._server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self._server.server_address[1]}/v1"
+
+    def __enter__(self):
+        threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True).start()
+        return self
+
+    def __exit__(self, *exc):
+        self._server.shutdown()
+        self._server.server_close()
+
+
+def _chat_handler(standin: ChatStandIn):
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, *args):
+            pass
+
+        def do_POST(self):
+            body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+            standin.requests.append({"headers": dict(self.headers), "body": body})
+            mode = "error" if standin.failing else (standin.plan.pop(0) if standin.plan else "ok")
+            if self.path != "/v1/chat/completions":
+                return self._json(404, {"error": {"message": f"no route {self.path}"}})
+            if mode == "drop":
+                self.close_connection = True
+                return
+            if mode == "error":
+                message = f"model crashed (request had {self.headers.get('Authorization')})"
+                return self._json(500, {"error": {"code": 500, "message": message, "type": "server_error"}})
+            if mode == "silent":
+                time.sleep(standin.silence)
+            self.send_response(200)
+            self.send_header("Content-Type", "text/event-stream")
+            self.send_header("Transfer-Encoding", "chunked")
+            self.end_headers()
+            try:
+                self._event({"delta": {"role": "assistant"}, "finish_reason": None})
+                for i, piece in enumerate(standin.pieces):
+                    time.sleep(standin.delay)
+                    self._event({"delta": {"content": piece}, "finish_reason": None})
+                    standin.sent += 1
+                    if mode == "drop_after_first":
+                        self.close_connection = True
+                        return
+                self._event({"delta": {}, "finish_reason": "stop"})
+                self._chunk(b"data: [DONE]\n\n")
+                self._chunk(b"")
+            except (BrokenPipeError, ConnectionResetError):
+                standin.disconnected.set()
+                self.close_connection = True
+
+        def _event(self, choice: dict) -> None:
+            data = {"id": "chatcmpl-1", "object": "chat.completion.chunk", "choices": [{"index": 0, **choice}]}
+            self._chunk(f"data: {json.dumps(data)}\n\n".encode())
+
+        def _chunk(self, data: bytes) -> None:
+            self.wfile.write(f"{len(data):x}\r\n".encode() + data + b"\r\n")
+            self.wfile.flush()
+
+        def _json(self, status: int, record: dict) -> None:
+            data = json.dumps(record).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+    return Handler

@@ -103,6 +103,19 @@ def test_stop_interrupts_an_answer_and_the_chat_goes_on(page):
     assert "Philips" in ask(page, "Which company set up secure data processing centres in China?", "Answered in")
 
 
+def test_a_declined_question_says_why_and_shows_the_nearest_passages(page):
+    from bot.prompts import NOT_COVERED, REASONS, UI
+
+    page.click("#ui-lang label:has-text('English')")
+    answer = ask(page, "What is the AI healthcare market size in Brazil?", "Answered in")
+    assert NOT_COVERED["en"] in answer, answer
+    assert any(UI["why"]["en"].format(reason=reason["en"]) in answer for reason in REASONS.values()), answer
+    assert UI["nearest"]["en"] in answer and page.locator("#chat a[href='#nearest-1']").count() == 1
+    assert UI["nearest"]["en"] in page.inner_text("#sources") and page.locator("#sources .nearest").count() >= 1
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "refusal.png"), full_page=True)
+
+
 def test_no_file_of_the_machine_is_served(app_url):
     import urllib.error
 

@@ -1,12 +1,16 @@
 """The command line's edges: clear errors with exit code 2, never a traceback; a batch that always ends."""
+import io
 import json
 import subprocess
 import sys
 
 import pytest
 
+from bot.cli import _jsonl
 from bot.config import ROOT, load_settings
 from bot.errors import BotError
+from bot.generate import time_limit_error
+from bot.prompts import UI, error_message
 
 
 def run(*args, env=None, stdin=""):
@@ -61,3 +65,82 @@ def test_a_batch_of_hostile_lines_gets_one_object_per_line_and_exits_0():
         "Quelle est la taille du marché \ufffd\ufffd de l'IA en sant\ufffd en Chine en 2030 ?"
     assert records[1]["question"] == "What are the main barriers to entry \ufffd\ufffd\ufffd?"
     assert records[0]["language"] == "fr" and records[1]["language"] == "en" and records[9]["answer"]
+
+
+QUESTION = "Quelle est la valeur du marché de l'IA en santé en Chine en 2030 ?"
+REPLY = "Le marché devrait atteindre 18,88 milliards de dollars US d'ici 2030 [1]."
+SLOW = "Quels sont les principaux acteurs de la télémédecine en Chine ?"
+
+
+def stand_ins(settings, generator):
+    """The real index of the report and the real pipeline, with stand-ins for the two models."""
+    from bot.index import build_index
+    from bot.pipeline import Pipeline
+    from bot.retrieve import Retriever
+
+    from fakes import HashEmbedder
+
+    embedder = HashEmbedder()
+    return Pipeline(settings, embedder, Retriever(build_index(settings, embedder), embedder), generator)
+
+
+class Reads(io.BytesIO):
+    """Bytes on stdin, recording how much each read returned."""
+
+    def __init__(self, data: bytes):
+        super().__init__(data)
+        self.sizes: list[int] = []
+
+    def readline(self, size=-1):
+        line = super().readline(size)
+        self.sizes.append(len(line))
+        return line
+
+
+def jsonl(pipeline, stdin) -> list[dict]:
+    out = io.StringIO()
+    assert _jsonl(pipeline, stdin, out) == 0
+    return [json.loads(line) for line in out.getvalue().splitlines()]
+
+
+def test_a_line_past_the_time_limit_gets_an_error_and_the_next_lines_are_answered(settings):
+    from fakes import TimingOut
+
+    generator = TimingOut(REPLY, slow=SLOW, seconds=1.5)
+    records = jsonl(stand_ins(settings, generator), io.StringIO(f"{QUESTION}\n{SLOW}\n{QUESTION}\n"))
+    assert len(records) == 3 and len(generator.calls) == 3
+    assert records[1] == {"question": SLOW, "error": str(time_limit_error(1.5))}
+    assert UI["time_limit"]["en"].format(seconds="1.5") in records[1]["error"]
+    assert "18,88" in records[0]["answer"] and records[2]["answer"] == records[0]["answer"]
+
+
+def test_a_line_over_the_bound_is_not_read_whole_and_the_next_line_is_answered(settings):
+    from fakes import ScriptedGenerator
+
+    limit = len(QUESTION.encode())  # a line of exactly the bound is read; one byte more is too long
+    pipeline = stand_ins(settings.with_(max_request_bytes=limit), ScriptedGenerator(REPLY))
+    history = [{"role": "user", "content": "Taille du marché ? " * 50_000}]
+    stdin = Reads(b"\n".join([QUESTION.encode(), QUESTION.encode() + b"!", b"\xff" * 3_000_000,
+                              json.dumps({"question": QUESTION, "history": history}).encode(),
+                              QUESTION.encode(), b"x" * (limit + 1)]))  # the last one has no newline
+    records = jsonl(pipeline, stdin)
+    too_long = error_message("line_too_long", "en", max=limit)
+    assert [r.get("error") for r in records] == [None, too_long, too_long, too_long, None, too_long]
+    assert "18,88" in records[0]["answer"] and records[4]["answer"] == records[0]["answer"]
+    assert records[1]["question"] == QUESTION + "!" and records[5]["question"] == "x" * (limit + 1)
+    assert records[2]["question"] == "\ufffd" * (limit + 1) and records[3]["question"].startswith('{"question"')
+    assert max(stdin.sizes) <= limit + 1  # no line, whatever its size, was read whole
+
+
+def test_the_bound_holds_for_the_default_settings_too(settings):
+    """A 3 MB line is over the default bound (1 MB); the 100,000-character question under it is read and refused."""
+    from fakes import ScriptedGenerator
+
+    pipeline = stand_ins(settings, ScriptedGenerator(REPLY))
+    stdin = io.TextIOWrapper(Reads(b"a" * 100_000 + b"\n" + b"b" * 3_000_000 + b"\n" + QUESTION.encode() + b"\n"))
+    records = jsonl(pipeline, stdin)
+    max_bytes, max_chars = settings.max_request_bytes, settings.max_question_chars
+    assert records[0]["error"] == error_message("too_long", "en", n=100_000, max=max_chars)
+    assert records[1] == {"question": "b" * max_chars, "error": error_message("line_too_long", "en", max=max_bytes)}
+    assert "18,88" in records[2]["answer"]
+    assert max(stdin.buffer.sizes) <= max_bytes + 1

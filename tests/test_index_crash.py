@@ -102,6 +102,7 @@ def leftovers(index_dir: Path) -> list[str]:
                   if p.name.startswith((".build-", ".manifest.json.")) or p.name.startswith("v-") and p.name != live)
 
 
+@pytest.mark.slow  # a real child build per step, each killed: ~10 s
 def test_a_build_killed_at_any_step_leaves_the_previous_index_in_use(old_and_new, tmp_path):
     old_settings, new_settings, old_ids = old_and_new
     template = tmp_path / "index-before"

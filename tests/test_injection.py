@@ -208,7 +208,7 @@ def test_a_poisoned_note_is_retrieved_but_never_reaches_the_prompt(tmp_path, set
     passages = Retriever(index, embedder, "hybrid").search(question, settings.top_k)
     assert any(p.chunk.source == "note.md" for p in passages)
     shown = focus(passages, settings.table_focus_margin)
-    prompt = "\n".join(m["content"] for m in build_messages(question, "en", list(shown), []))
+    prompt = "\n".join(m["content"] for m in build_messages(question, "en", list(shown), [], turns=2, chars=600))
     assert shown and "999" not in prompt and "BUY NOW" not in prompt
 
 

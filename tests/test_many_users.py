@@ -121,6 +121,7 @@ def app(tmp_path_factory):
         demo.close()
 
 
+@pytest.mark.slow  # eight API clients and a server: ~6 s
 def test_eight_sessions_at_once_each_get_their_own_answer(app):
     model = Gated(gold_replies(), delay=0.01)
     url = app(max_queue=16, generator=model)

@@ -10,6 +10,7 @@ from bot.index import build_index
 from bot.pipeline import Pipeline
 from bot.prompts import ANSWER_IN, NOT_COVERED, NOT_FOUND, SENTENCE_HINT, SYSTEM
 from bot.retrieve import Retriever
+from bot.sanitize import clean_text
 from bot.types import Done, Retrieved, Status, Token, Turn
 
 from fakes import HashEmbedder, ScriptedGenerator
@@ -126,7 +127,8 @@ def test_jsonl_contract_and_bad_lines(settings):
     first = records[0]
     assert set(first) == {"question", "language", "answer", "abstained", "citations", "passages", "timings", "model"}
     assert first["language"] == "fr" and first["abstained"] is False
-    assert first["citations"][0]["n"] == n and set(first["citations"][0]) == {"n", "chunk_id", "source", "location", "text"}
+    assert first["citations"][0]["n"] == n
+    assert set(first["citations"][0]) == {"n", "chunk_id", "source", "location", "text"}
     assert [p["rank"] for p in first["passages"]] == list(range(1, settings.top_k + 1))
     assert set(first["passages"][0]) == {"rank", "chunk_id", "source", "location", "score", "text"}
     assert set(first["timings"]) == {"retrieve_ms", "first_token_ms", "total_ms"}
@@ -285,3 +287,32 @@ def test_any_caller_gets_cleaned_text_to_the_models(settings):
                              [Turn("user", "Bonjour\ud800"), Turn("assistant", "Oui.")])
     assert answer.abstained and "\ud800" not in answer.question and "\x00" not in answer.question
     answer.question.encode("utf-8")  # valid text all the way to the answer
+
+
+def test_the_history_given_back_follows_the_settings(settings):
+    pipeline, generator = make(settings, NOT_FOUND, history_turns=3, history_chars=40)
+    history = [Turn("user", "Quelles plateformes dominent la télémédecine ?"), Turn("assistant", "Ali Health [1]."),
+               Turn("user", "Quelles plateformes dominent la télémédecine et les soins de santé ruraux ?"),
+               Turn("assistant", "Ali Health, JD Health et Ping An Good Doctor dominent ce marché [1].")]
+    pipeline.answer("Et que proposent-elles ?", history)
+    given = generator.calls[-1][1:-1]
+    assert given == [{"role": t.role, "content": t.content[:40]} for t in history[-3:]]
+    pipeline, generator = make(settings, NOT_FOUND, history_turns=0)
+    pipeline.answer("Et que proposent-elles ?", history)
+    assert [m["role"] for m in generator.calls[-1]] == ["system", "user"]
+
+
+def test_a_huge_history_is_cut_to_its_last_turns_before_it_is_cleaned(settings, monkeypatch):
+    import bot.pipeline
+
+    cleaned = []
+    real = bot.pipeline.clean_text
+    monkeypatch.setattr(bot.pipeline, "clean_text", lambda text: cleaned.append(text) or real(text))
+    pipeline, generator = make(settings, NOT_FOUND)
+    old = [Turn("user", f"Ancienne question {i} \u200b?") for i in range(20_000)]
+    recent = [Turn("user", "Quelles plateformes dominent la télémédecine \u200bet les soins de santé ruraux ?"),
+              Turn("assistant", "Ali Health, JD Health et Ping An Good Doctor [1].")]
+    answer = pipeline.answer("Et que proposent-elles ?", old + recent)
+    assert answer.abstained and cleaned == [t.content for t in recent]  # no old turn was cleaned
+    assert generator.calls[-1][1] == {"role": "user", "content": clean_text(recent[0].content)}
+    assert "\u200b" not in generator.calls[-1][1]["content"]

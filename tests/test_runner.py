@@ -31,7 +31,8 @@ def runner(settings, reply, generator=None):
 
 def test_stop_ends_the_answer_early_and_the_next_question_is_answered(settings):
     reply = "Le marché devrait atteindre 18,88 milliards de dollars US d'ici 2030 [1]. " + "Encore. " * 200
-    run = runner(settings, reply)
+    generator = SlowGenerator(reply)
+    run = runner(settings, reply, generator)
     question = "Quelle est la valeur du marché de l'IA en santé en Chine en 2030 ?"
     started, tokens = time.perf_counter(), 0
     for event in run.events(question, [], "session-a"):
@@ -42,6 +43,7 @@ def test_stop_ends_the_answer_early_and_the_next_question_is_answered(settings):
         assert not isinstance(event, Done)
     assert 3 <= tokens < 10 and time.perf_counter() - started < 5
 
+    generator.reply = "Le marché devrait atteindre 18,88 milliards de dollars US d'ici 2030 [1]."  # not 10 s more
     events = list(run.events(question, [], "session-a"))
     assert isinstance(events[-1], Done) and "18,88" in events[-1].answer.text
     assert run.stops == {}  # nothing kept once a question is over
