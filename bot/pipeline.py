@@ -6,21 +6,20 @@ import time
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
 
-import numpy as np
 
 from bot.binding import names_in, specific
-from bot.chunk import sentences_of
 from bot.checks import Verdict, verify
 from bot.cite import MARKER, markers, split_answer
 from bot.config import Settings
 from bot.embed import Embedder
+from bot.evidence import Evidence
 from bot.errors import InputError
 from bot.generate import Generator
 from bot.glossary import french_terms
 from bot.lang import detect_language
 from bot.localize import localize
-from bot.prompts import (DISAGREE, NOT_COVERED, NOT_FOUND, REPAIR_HINT, SENTENCE_HINT, build_messages, error_message,
-                         translation_messages)
+from bot.prompts import (DISAGREE, NAME_HINT, NOT_COVERED, NOT_FOUND, REPAIR_HINT, SENTENCE_HINT, build_messages,
+                         error_message, translation_messages)
 from bot.questions import asks_overview, is_follow_up
 from bot.retrieve import Retriever, focus, whole_table
 from bot.sanitize import clean_question, clean_text
@@ -58,9 +57,12 @@ class Pipeline:
         start = time.perf_counter()
         elapsed = lambda: (time.perf_counter() - start) * 1000  # noqa: E731
         # Text from any caller (a Python one included) is cleaned here too: the edges clean it once
-        # for display, and cleaning is idempotent.
+        # for display, and cleaning is idempotent. Only the turns the model may be given back are kept,
+        # before cleaning: a huge history costs no more than a short one.
         question = clean_question(question)
-        history = [Turn(t.role, clean_text(t.content)) for t in history]
+        turns = self.settings.history_turns
+        recent = history[max(0, len(history) - turns):] if turns else ()
+        history = [Turn(t.role, clean_text(t.content)) for t in recent]
         previous_user = _previous_question(history)
         previous_lang = detect_language(previous_user, default=language or "en") if previous_user else None
         language = detect_language(question, previous=previous_lang, default=language or "en")
@@ -98,25 +100,27 @@ class Pipeline:
             return
 
         yield Status("writing")
-        messages = build_messages(question, language, list(shown), list(history))
-        similarity = self._similarity(shown)
+        messages = build_messages(question, language, list(shown), list(history),
+                                  turns=self.settings.history_turns, chars=self.settings.history_chars)
+        evidence = Evidence(self.embedder, shown, lambda: self.retriever.vectors([p.chunk for p in shown]))
         draft = yield from self._generate(messages, timings, elapsed)
-        verdict = verify(draft, question, shown, similarity)
+        verdict = verify(draft, question, shown, evidence)
         if verdict.repair or verdict.refusal == "fragment":
             # The draft gave a figure the passages attach to something else (2028 for 2030, the market
-            # for a company): ask once more, quoting the clauses that hold what was asked. Or it gave a
-            # bare name or figure: ask once more for a sentence.
-            hint = REPAIR_HINT[language].format(quotes=" ".join(verdict.repair)) if verdict.repair \
+            # for a company), or a name for what they say of another: ask once more, quoting the clauses
+            # that hold what was asked. Or it gave a bare name or figure: ask once more for a sentence.
+            hints = NAME_HINT if verdict.refusal == "misbound_name" else REPAIR_HINT
+            hint = hints[language].format(quotes=" ".join(verdict.repair)) if verdict.repair \
                 else SENTENCE_HINT[language]
             messages[-1] = {"role": "user", "content": f"{messages[-1]['content']}\n{hint}"}
             yield Status("writing")
             draft = yield from self._generate(messages, timings, elapsed)
-            verdict = verify(draft, question, shown, similarity)
+            verdict = verify(draft, question, shown, evidence)
         if not verdict.refusal and _wrong_language(localize(verdict.text, language), language):
             # The model answered in the passages' language: translate it sentence by sentence, keeping
             # each sentence's markers, and check the translation like any answer.
             yield Status("writing")
-            translated = verify(self._in_language(verdict.text, language), question, shown, similarity)
+            translated = verify(self._in_language(verdict.text, language), question, shown, evidence)
             if not translated.refusal:
                 verdict = translated
         if verdict.conflicts:
@@ -166,25 +170,6 @@ class Pipeline:
     def sentence_scores(self, claim: str, sentences: list[str]) -> list[float]:
         """Similarity of an answer sentence to each sentence of a passage (for highlighting)."""
         return (self.embedder.embed_queries([claim]) @ self.embedder.embed_documents(sentences).T)[0].tolist()
-
-    def _similarity(self, passages: Sequence[Passage]):
-        """Per answer sentence, its closeness to each passage: to the whole passage or to its
-        closest sentence, whichever is higher (a sentence copied or translated from the passage
-        scores high on the second, a summary of it on the first). The passages are embedded once,
-        when first needed, for every check of this answer."""
-        vectors: list[np.ndarray] = []  # the whole passages, then each passage's sentences
-
-        def similarity(sentences: list[str]) -> list[list[float]]:
-            if not vectors:
-                vectors.append(self.retriever.vectors([p.chunk for p in passages]))
-                vectors.extend(self.embedder.embed_documents(sentences_of(p.chunk.text)) for p in passages)
-            queries = self.embedder.embed_queries(sentences)
-            scores = queries @ vectors[0].T
-            for j, parts in enumerate(vectors[1:]):
-                scores[:, j] = np.maximum(scores[:, j], (queries @ parts.T).max(axis=1))
-            return scores.tolist()
-
-        return similarity
 
 
 def _wrong_language(text: str, language: Language) -> bool:

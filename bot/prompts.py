@@ -37,6 +37,13 @@ REPAIR_HINT = {
     "en": "Note: answer with the figure the passages attach exactly to what is asked. The passages say: {quotes}",
 }
 
+# A second attempt, when the first draft gave a name for what the passages say of another one.
+NAME_HINT = {
+    "fr": "Attention : nomme exactement l'entreprise, la zone ou l'organisme que les passages désignent. "
+          "Les passages disent : {quotes}",
+    "en": "Note: name exactly the company, zone or body the passages name for this. The passages say: {quotes}",
+}
+
 # A second attempt, when the first draft was a bare name or figure.
 SENTENCE_HINT = {
     "fr": "Réponds par une phrase complète qui dit ce que désigne chaque nom ou chiffre, avec son numéro de passage.",
@@ -63,8 +70,12 @@ REASONS = {
     "unsupported_figure": {"fr": "un chiffre ne figure dans aucun passage", "en": "a figure is in no passage"},
     "misbound_figure": {"fr": "le rapport attache ce chiffre à autre chose (une autre année, entreprise ou classe)",
                         "en": "the report attaches that figure to something else (another year, company or class)"},
+    "misbound_name": {"fr": "le rapport dit cela d'une autre entreprise, zone ou organisme",
+                      "en": "the report says that of another company, zone or body"},
     "other_year": {"fr": "le rapport ne donne pas de chiffre pour l'année demandée",
                    "en": "the report gives no figure for the year asked"},
+    "other_class": {"fr": "le rapport ne donne de chiffre que pour une autre classe de dispositifs",
+                    "en": "the report gives a figure only for another class of device"},
     "wrong_unit": {"fr": "le rapport ne donne pas ce type de chiffre (part, montant ou nombre)",
                    "en": "the report does not give that kind of figure (share, amount or count)"},
     "ungrounded_name": {"fr": "un nom ne figure dans aucun passage", "en": "a name is in no passage"},
@@ -77,6 +88,8 @@ REASONS = {
                   "en": "the question asks for a figure the report does not give"},
     "no_cited_sentence": {"fr": "aucune phrase de la réponse ne s'appuie sur un passage",
                           "en": "no sentence of the answer rests on a passage"},
+    # Given by the evaluation, not the pipeline: the answer was ended by its time limit (a TimeLimitError).
+    "time_limit": {"fr": "la réponse a dépassé le temps imparti", "en": "the answer ran past its time limit"},
 }
 
 NOT_COVERED = {
@@ -99,10 +112,27 @@ ERRORS = {
                      "en": 'language must be "fr" or "en" (or left out).'},
     "too_deep": {"fr": 'Ligne JSON trop imbriquée : envoyez un objet {{"question": ..., "history": [...]}}.',
                  "en": 'JSON line nested too deeply: send an object {{"question": ..., "history": [...]}}.'},
+    "line_too_long": {"fr": "Ligne trop longue (plus de {max} octets) : elle est ignorée ; envoyez une question "
+                            "par ligne.",
+                      "en": "Line too long (more than {max} bytes); it was skipped: send one question per line."},
     "internal": {"fr": "Erreur interne sur cette question (détails sur la sortie d'erreur) ; les autres questions "
                        "ne sont pas touchées.",
                  "en": "Internal error on this question (details on standard error); the other questions are not "
                        "affected."},
+    # The generation server (BOT_LLM_URL): the generator does not know the reader's language, so
+    # these are given in both, by bot.remote.
+    "server_down": {"fr": "Le serveur de génération {url} ne répond pas : vérifiez qu'il est lancé et que "
+                          "BOT_LLM_URL est juste, puis reposez la question.",
+                    "en": "The generation server {url} is not answering: check that it is running and that "
+                          "BOT_LLM_URL is right, then ask again."},
+    "server_failed": {"fr": "Le serveur de génération {url} a répondu par une erreur ({detail}) ; reposez la "
+                            "question dans un moment.",
+                      "en": "The generation server {url} answered with an error ({detail}); ask again in a moment."},
+    "server_dropped": {"fr": "Le serveur de génération {url} a coupé la réponse en cours ; reposez la question.",
+                       "en": "The generation server {url} cut the answer short; ask the question again."},
+    "server_silent": {"fr": "Le serveur de génération {url} n'a rien envoyé pendant {seconds} s ; reposez la "
+                            "question dans un moment.",
+                      "en": "The generation server {url} sent nothing for {seconds} s; ask again in a moment."},
 }
 
 UI = {
@@ -121,7 +151,8 @@ UI = {
     "stopped": {"fr": "Arrêté.", "en": "Stopped."},
     "export": {"fr": "Exporter la conversation (Markdown)", "en": "Export the conversation (Markdown)"},
     "translate": {"fr": "Traduire les sources", "en": "Translate the sources"},
-    "comment": {"fr": "Commentaire (facultatif, envoyé avec le pouce levé ou baissé)", "en": "Comment (optional, sent with thumbs up or down)"},
+    "comment": {"fr": "Commentaire (facultatif, envoyé avec le pouce levé ou baissé)",
+                "en": "Comment (optional, sent with thumbs up or down)"},
     "searching": {"fr": "Recherche dans le rapport…", "en": "Searching the report…"},
     "writing": {"fr": "Rédaction de la réponse…", "en": "Writing the answer…"},
     "done": {"fr": "Réponse en {seconds}.", "en": "Answered in {seconds}."},
@@ -133,7 +164,16 @@ UI = {
     "time_limit": {"fr": "Réponse interrompue au bout de {seconds} s ; posez une question plus précise ou "
                          "réessayez dans un moment.",
                    "en": "Answer ended after {seconds} s; ask a narrower question or try again in a moment."},
-    "too_large": {"fr": "Requête trop grande (au plus {max} octets).", "en": "Request too large (at most {max} bytes)."},
+    "too_large": {"fr": "Requête trop grande (au plus {max} octets).",
+                  "en": "Request too large (at most {max} bytes)."},
+    # The page's wording when its queue is full (Gradio's), also the HTTP API's.
+    "busy": {"fr": "L'application est actuellement occupée. Réessayez dans un moment.",
+             "en": "This application is currently busy. Please try again."},
+    # A refusal says why (a REASONS sentence) and shows the passages that came nearest.
+    "why": {"fr": "Pourquoi : {reason}.", "en": "Why: {reason}."},
+    "nearest": {"fr": "Ce que le rapport dit de plus proche", "en": "The nearest the report comes"},
+    "nearest_intro": {"fr": "{title} (voir à droite ; reformulez la question avec ses mots) :",
+                      "en": "{title} (see the panel on the right; rephrase the question in its words):"},
     "flagged": {"fr": "Ce document contient du texte adressé à un assistant IA ; il est montré comme une citation "
                       "et n'a pas servi à répondre.",
                 "en": "This document contains text addressed to an AI assistant; it is shown as a quotation and "
@@ -159,14 +199,15 @@ def format_passage(n: int, passage: Passage) -> str:
 
 
 def build_messages(question: str, language: Language, passages: list[Passage],
-                   history: list[Turn]) -> list[dict[str, str]]:
-    """Chat messages for the generator: fixed system prompt, last exchange, passages, question.
+                   history: list[Turn], *, turns: int, chars: int) -> list[dict[str, str]]:
+    """Chat messages for the generator: fixed system prompt, the last `turns` turns of the history
+    (each cut to `chars` characters), passages, question.
     A bare topic ("PIPL?") is asked as "What does the report say about PIPL?"; the report's own
     words for the question's terms follow it ("TCM" -> "MTC"); an English answer gets the English
     rendering of the passages' report terms."""
     messages = [{"role": "system", "content": SYSTEM}]
-    for turn in history[-2:]:
-        messages.append({"role": turn.role, "content": turn.content[:600]})
+    for turn in history[max(0, len(history) - turns):] if turns else []:
+        messages.append({"role": turn.role, "content": turn.content[:chars]})
     body = "\n\n".join(format_passage(i, p) for i, p in enumerate(passages, 1))
     if language == "en":
         pairs = dict(pair for p in passages for pair in english_terms(p.chunk.text))

@@ -191,3 +191,66 @@ def test_another_document_stating_another_figure_is_reported_as_a_disagreement()
     same_doc = verify("Le marché atteindra 18,88 milliards de dollars US d'ici 2030 [1].",
                       "Quelle est la taille du marché en 2030 ?", [MARKET[0], MARKET[1]])
     assert same_doc.conflicts == ()  # one report's other figures are other things, not a disagreement
+
+
+PRIVACY_AND_EMR = passages("Philips a localisé", "Yitu Technology a abordé")
+
+
+def evidence_for(ps, embedder):
+    from bot.evidence import Evidence
+
+    return Evidence(embedder, ps, lambda: embedder.embed_documents([p.chunk.text for p in ps]))
+
+
+class FixedEvidence:
+    """Stand-in closeness: every passage close enough to cite, and each passage sentence at a set score."""
+
+    def __init__(self, ps, scores: dict[str, float]):
+        self.ps, self.scores = ps, scores
+
+    def passage_scores(self, sentences):
+        return [[0.9] * len(self.ps) for _ in sentences]
+
+    def sentence_scores(self, text):
+        from bot.evidence import Scored
+
+        found = [Scored(score, n, s) for n, p in enumerate(self.ps, 1) for s in p.chunk.text.splitlines()
+                 for needle, score in self.scores.items() if needle in s]
+        return sorted(found, key=lambda x: -x.score)
+
+
+@pytest.mark.parametrize("philips,yitu,reason", [(0.80, 0.50, "misbound_name"), (0.80, 0.60, "")])
+def test_a_name_given_for_what_the_report_says_of_another_is_withdrawn_with_the_right_clause(philips, yitu, reason):
+    ps = PRIVACY_AND_EMR
+    question = "Quelle entreprise a établi des centres de traitement de données sécurisés dans le pays ?"
+    evidence = FixedEvidence(ps, {"Philips a localisé": philips, "Yitu Technology a abordé": yitu})
+    verdict = verify("Yitu Technology a établi des centres de traitement de données sécurisés [2].", question, ps,
+                     evidence)
+    assert verdict.refusal == reason
+    if reason:
+        assert [w.reason for w in verdict.withdrawn] == ["misbound_name"]
+        assert verdict.repair and verdict.repair[0].startswith("[1] « Exemple réel : Philips a localisé")
+    right = verify("Philips a établi des centres de traitement de données sécurisés [1].", question, ps, evidence)
+    assert right.refusal == "" and right.cited == (1,)
+
+
+def test_a_class_question_answered_with_another_class_is_declined():
+    question = "How many class II AI medical devices has the NMPA approved?"
+    verdict = verify("92 class III devices had been approved by the NMPA by mid-2024 [1].", question, DEVICES)
+    assert verdict.refusal == "other_class" and not verdict.text
+    same = verify("92 class III devices had been approved by the NMPA by mid-2024 [1].",
+                  "How many class III AI medical devices has the NMPA approved?", DEVICES)
+    assert same.refusal == "" and same.cited == (1,)
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize("draft,reason", [
+    ("Yes, Yitu Technology set up secure in-country data processing centres in China [2].", "misbound_name"),
+    ("No, Philips set up secure in-country data processing centres in China [1].", ""),
+    ("Yitu Technology invested in advanced data-cleaning engines [2].", ""),
+])
+def test_names_are_bound_to_what_the_report_says_of_them_with_the_real_embedder(real_pipeline, draft, reason):
+    ps = PRIVACY_AND_EMR
+    question = "Was it Yitu Technology that set up secure in-country data processing centres in China?"
+    verdict = verify(draft, question, ps, evidence_for(ps, real_pipeline.embedder))
+    assert verdict.refusal == reason, verdict

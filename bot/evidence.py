@@ -1,0 +1,56 @@
+"""The passages shown for one answer, embedded once when a check first needs them: how close an answer's
+sentence is to each passage, and to each of the passages' sentences."""
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from bot.chunk import sentences_of
+from bot.embed import Embedder
+from bot.types import Passage
+
+
+@dataclass(frozen=True)
+class Scored:
+    score: float
+    n: int  # the passage's number in the answer, 1-based
+    sentence: str  # one sentence of that passage
+
+
+class Evidence:
+    def __init__(self, embedder: Embedder, passages: Sequence[Passage],
+                 passage_vectors: Callable[[], np.ndarray]):
+        self._embedder = embedder
+        self._passage_vectors = passage_vectors
+        self.sentences = [(n, s) for n, p in enumerate(passages, 1) for s in sentences_of(p.chunk.text)]
+        self._wholes: np.ndarray | None = None
+        self._parts: np.ndarray | None = None
+
+    def _vectors(self) -> tuple[np.ndarray, np.ndarray]:
+        if self._wholes is None:
+            self._wholes = self._passage_vectors()
+            self._parts = self._embedder.embed_documents([s for _, s in self.sentences])
+        return self._wholes, self._parts
+
+    def passage_scores(self, sentences: list[str]) -> list[list[float]]:
+        """Per answer sentence, its closeness to each passage: to the whole passage or to its closest
+        sentence, whichever is higher (a sentence copied or translated from the passage scores high on
+        the second, a summary of it on the first)."""
+        wholes, parts = self._vectors()
+        queries = self._embedder.embed_queries(sentences)
+        scores = queries @ wholes.T
+        by_part = queries @ parts.T
+        for j in range(scores.shape[1]):
+            mine = [i for i, (n, _) in enumerate(self.sentences) if n == j + 1]
+            if mine:
+                scores[:, j] = np.maximum(scores[:, j], by_part[:, mine].max(axis=1))
+        return scores.tolist()
+
+    def sentence_scores(self, text: str) -> list[Scored]:
+        """Every passage sentence with its closeness to `text`, closest first."""
+        _, parts = self._vectors()
+        scores = (self._embedder.embed_queries([text]) @ parts.T)[0]
+        return sorted((Scored(float(score), n, s) for score, (n, s) in zip(scores, self.sentences)),
+                      key=lambda x: -x.score)
