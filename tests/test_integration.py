@@ -13,22 +13,22 @@ from bot.types import Turn
 
 pytestmark = pytest.mark.integration
 
-# Known misses of the 1.5B generator, written before it was measured and kept visible: the gold-set
-# evaluation (eval/report.md) tracks the accuracy gap they belong to.
-KNOWN_MISS = pytest.mark.xfail(reason="known miss of the 1.5B generator, see eval/report.md", strict=False)
-
 ANSWERABLE = [
     ("fr", "À combien le marché chinois de l'IA médicale est-il projeté pour 2028 ?", ["16,02"]),
-    pytest.param("fr", "Quelles entreprises chinoises d'imagerie IA s'associent aux hôpitaux et aux groupes "
-                 "pharmaceutiques ?", ["Infervision", "Shukun"], marks=KNOWN_MISS),
     ("fr", "Dans quelles villes les institutions médicales entièrement étrangères sont-elles désormais autorisées ?",
      ["Shenzhen"]),
     ("en", "How many AI-powered class III medical devices had the NMPA approved by mid-2024?", ["92"]),
     ("en", "Which three platforms dominate AI telemedicine in rural China?", ["Ali Health", "JD Health"]),
     ("en", "What privacy law requires patient health data to be stored in China?", ["PIPL"]),
-    pytest.param("en", "Which company set up secure in-country data processing centres to localise its AI "
-                 "imaging?", ["Philips"], marks=KNOWN_MISS),
-    pytest.param("en", "In how many hospitals is Tencent's cancer screening AI active?", ["100"], marks=KNOWN_MISS),
+    ("en", "In how many hospitals is Tencent's cancer screening AI active?", ["100"]),
+]
+# Questions the 1.5B generator does not always answer (the gold set counts them in its accuracy): the
+# answer is right, or the product says the report does not cover it; never another company's name.
+RIGHT_OR_SILENT = [
+    ("fr", "Quelles entreprises chinoises d'imagerie IA s'associent aux hôpitaux et aux groupes pharmaceutiques ?",
+     ["Infervision", "Shukun"], ["Philips", "United Imaging", "Tencent", "Baidu", "Yitu"]),
+    ("en", "Which company set up secure in-country data processing centres to localise its AI imaging?",
+     ["Philips"], ["Infervision", "Yitu", "Jenfervision", "Shukun", "DeepWise", "Baidu"]),
 ]
 UNANSWERABLE = [
     ("fr", "Quel est le chiffre d'affaires annuel de JD Health ?"),
@@ -47,6 +47,17 @@ def test_answers_with_the_fact_a_valid_citation_and_the_language(real_pipeline, 
     assert all(f"[{c.n}]" in answer.text for c in answer.citations)
     assert any(all(canonical(f) in canonical(c.chunk.text) for f in facts) for c in answer.citations)
     assert not answer.unsupported_figures
+
+
+@pytest.mark.parametrize("lang,question,facts,others", RIGHT_OR_SILENT)
+def test_a_hard_question_is_answered_right_or_declined(real_pipeline, lang, question, facts, others):
+    answer = real_pipeline.answer(question)
+    assert answer.language == lang
+    if answer.abstained:
+        assert answer.text == NOT_COVERED[lang] and not answer.citations and answer.reason
+    else:
+        assert any(canonical(f) in canonical(answer.text) for f in facts), answer.text  # a list may be partial
+        assert not any(canonical(o) in canonical(answer.text) for o in others), answer.text
 
 
 @pytest.mark.parametrize("lang,question", UNANSWERABLE)
@@ -85,7 +96,6 @@ def test_ask_jsonl_in_a_real_process():
     assert any("18,88" in p["text"] for p in follow_up["passages"])
 
 
-@KNOWN_MISS
 def test_follow_up_about_another_year(real_pipeline):
     history = [Turn("user", "What was the market worth in 2023?"), Turn("assistant", "1.59 billion US dollars.")]
     answer = real_pipeline.answer("And by 2030?", history)
