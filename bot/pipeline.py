@@ -105,14 +105,20 @@ class Pipeline:
         evidence = Evidence(self.embedder, shown, lambda: self.retriever.vectors([p.chunk for p in shown]))
         draft = yield from self._generate(messages, timings, elapsed)
         verdict = verify(draft, question, shown, evidence)
-        if verdict.repair or verdict.refusal == "fragment":
-            # The draft gave a figure the passages attach to something else (2028 for 2030, the market
-            # for a company), or a name for what they say of another: ask once more, quoting the clauses
-            # that hold what was asked. Or it gave a bare name or figure: ask once more for a sentence.
-            hints = NAME_HINT if verdict.refusal == "misbound_name" else REPAIR_HINT
-            hint = hints[language].format(quotes=" ".join(verdict.repair)) if verdict.repair \
-                else SENTENCE_HINT[language]
-            messages[-1] = {"role": "user", "content": f"{messages[-1]['content']}\n{hint}"}
+        # The draft gave a figure the passages attach to something else (2028 for 2030, the market for a
+        # company), or a name for what they say of another: ask once more, quoting the clauses that hold
+        # what was asked. Or it gave a bare name or figure: ask once more for a sentence, and if that
+        # sentence needs the quotes, once more with them. Each draft comes from the first prompt and one hint.
+        prompt, hint = messages[-1]["content"], ""
+        while hint in ("", SENTENCE_HINT[language]):
+            if verdict.repair:
+                hints = NAME_HINT if verdict.refusal == "misbound_name" else REPAIR_HINT
+                hint = hints[language].format(quotes=" ".join(verdict.repair))
+            elif verdict.refusal == "fragment" and not hint:
+                hint = SENTENCE_HINT[language]
+            else:
+                break
+            messages[-1] = {"role": "user", "content": f"{prompt}\n{hint}"}
             yield Status("writing")
             draft = yield from self._generate(messages, timings, elapsed)
             verdict = verify(draft, question, shown, evidence)
