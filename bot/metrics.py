@@ -7,6 +7,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bot.binding import mentions
 from bot.cite import MARKER
 from bot.errors import BotError
 from bot.normalize import canonical, figures, fold
@@ -109,13 +110,14 @@ class ItemResult:
 
 
 def wrong_figure(item: GoldItem, answer: Answer, correct: bool) -> bool:
-    """A wrong answer that states a figure (not a year) found neither in the reference nor in the evidence:
-    a figure the report attaches to something else, given as the answer."""
+    """A wrong answer that states a figure (not a year, nor a label such as "tier-2") found neither in the
+    reference nor in the evidence: a figure the report attaches to something else, given as the answer."""
     if answer.abstained or correct:
         return False
     known = set(figures(item.reference + " " + " ".join(item.evidence)))
     text = re.sub(r"^\s*(?:\d{1,2}[.)]|[-*•])\s+", "", MARKER.sub("", answer.text), flags=re.M)
-    return any(f not in known and not re.fullmatch(r"(?:19|20)\d{2}", f) for f in figures(text))
+    labels = {m.value for m in mentions(text) if m.unit == "label"}
+    return any(f not in known and f not in labels and not re.fullmatch(r"(?:19|20)\d{2}", f) for f in figures(text))
 
 
 def score_item(item: GoldItem, answer: Answer, ranked: list[Chunk], answer_language: str) -> ItemResult:

@@ -45,3 +45,19 @@ def test_summary_and_gate():
     assert any("over the ceiling" in f for f in gate(everything_refused, {"metrics": {}}))
     s_bad = summarize(results + [result(unsupported=("99",))])
     assert any(f.startswith("unsupported_figures") for f in gate(s_bad, {"metrics": dict(baseline["metrics"], accuracy=0.8)}))
+
+
+def test_a_wrong_figure_is_a_figure_the_answer_gives_that_the_reference_does_not_and_not_a_label():
+    from bot.metrics import GoldItem, wrong_figure
+    from bot.types import Answer, Timings
+
+    item = GoldItem(id="x", lang="en", kind="fact", question="What is the market size in 2030?",
+                    reference="US$18.88 billion by 2030.", facts=(("18,88",),),
+                    evidence=("18,88 milliards de dollars US d'ici 2030",))
+
+    def answer(text):
+        return Answer(item.question, "en", text, False, (), (), Timings(), "m")
+
+    assert wrong_figure(item, answer("The market reaches US$16.02 billion [1]."), correct=False)
+    assert not wrong_figure(item, answer("AI suits tier-2 cities best [1]."), correct=False)
+    assert not wrong_figure(item, answer("The market reaches US$18.88 billion by 2030 [1]."), correct=False)
