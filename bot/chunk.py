@@ -27,13 +27,17 @@ def chunk_id(source: str, section: str, text: str) -> str:
     return hashlib.sha256(f"{source}\n{section}\n{text}".encode()).hexdigest()[:16]
 
 
+def _span(numbers: list[int]) -> str:
+    return f"{numbers[0]}" if len(numbers) == 1 else f"{numbers[0]}–{numbers[-1]}"
+
+
 def location(section: str, blocks: tuple[Block, ...]) -> str:
+    pages = sorted({b.page for b in blocks if b.page})
+    where = f", p. {_span(pages)}" if pages else ""  # a PDF's page is what a reader can turn to
     if blocks[0].kind == "table_row":
         first_cell = blocks[0].text.split("\n", 1)[0].split(" : ", 1)[-1]
-        return f"{section} › {first_cell}"
-    numbers = sorted({b.paragraph for b in blocks})
-    span = f"{numbers[0]}" if len(numbers) == 1 else f"{numbers[0]}–{numbers[-1]}"
-    return f"{section} ¶{span}"
+        return f"{section} › {first_cell}{where}"
+    return f"{section} ¶{_span(sorted({b.paragraph for b in blocks}))}{where}"
 
 
 def make_chunk(source: str, section: str, blocks: tuple[Block, ...], text: str | None = None) -> Chunk:

@@ -140,16 +140,18 @@ def cmd_models(settings: Settings, args) -> int:
 
 
 def cmd_index(settings: Settings, args) -> int:
-    from bot.index import build_index, staleness
-    from bot.ingest import load_corpus
+    from bot.index import build_index, build_summary, plan_build, staleness, write_plan
     from bot.runtime import embedder_id, load_embedder
 
-    load_corpus(settings.corpus_dir)  # an unreadable corpus fails before the embedder is loaded
     if args.if_stale and staleness(settings, embedder_id()) is None:
         print(f"Index in {settings.index_dir} is up to date.", file=sys.stderr)
         return 0
-    index = build_index(settings, load_embedder(settings))
-    print(f"Indexed {len(index.chunks)} chunks into {settings.index_dir}.", file=sys.stderr)
+    plan = plan_build(settings, embedder_id())  # a changed file that cannot be read fails before the model loads
+    if plan.to_embed:
+        index = build_index(settings, load_embedder(settings), plan)
+    else:  # every file is as the live index holds it, or removed: the model is not even loaded
+        index = write_plan(settings, plan, embedder_id())
+    print(build_summary(index, plan.removed), file=sys.stderr)
     return 0
 
 

@@ -20,6 +20,8 @@ class Settings:
     # Chunking
     chunk_chars: int = 700
     headings_in_embedding: bool = True
+    # Past this many chunks the vector index is approximate (HNSW, bot/vectors.py), its recall in the manifest
+    hnsw_above: int = 50_000
     # Retrieval
     retrieval: str = "dense"  # dense | hybrid | bm25 (dense leads on the gold set: eval/report.md)
     top_k: int = 4
@@ -54,6 +56,9 @@ class Settings:
     max_request_bytes: int = 1_000_000
     max_exchanges: int = 50  # questions and answers kept per conversation, in the page and in memory
     max_sessions: int = 1000  # conversations kept in memory; the oldest is forgotten first
+    # Suggested questions: the gold set's, those the last evaluation answered correctly (bot/suggest.py)
+    gold_path: Path = ROOT / "eval" / "gold.jsonl"
+    results_path: Path = ROOT / "eval" / "results.json"
 
     def with_(self, **changes) -> "Settings":
         return replace(self, **changes)
@@ -66,6 +71,7 @@ _ENV = {
     "BOT_FEEDBACK_PATH": ("feedback_path", Path),
     "BOT_GENERATOR": ("generator", str),
     "BOT_TOP_K": ("top_k", int),
+    "BOT_HNSW_ABOVE": ("hnsw_above", int),
     "BOT_RETRIEVAL": ("retrieval", str),
     "BOT_THREADS": ("threads", int),
     "BOT_HOST": ("host", str),

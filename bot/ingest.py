@@ -2,14 +2,16 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
 from bot.errors import BotError
 from bot.injection import detect
 from bot.types import Block, Document
 
-SUFFIXES = (".txt", ".md", ".pdf", ".html", ".htm")
+SUFFIXES = (".txt", ".md", ".pdf", ".docx", ".html", ".htm")
 INTRO = "Introduction"
 _BULLET = re.compile(r"^\s*(?:[-*•–]\s+)")
 _MD_HEADING = re.compile(r"^#{1,6}\s+(.*?)\s*#*\s*$")
@@ -18,36 +20,64 @@ _MD_TABLE_RULE = re.compile(r"^\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
 
 def corpus_files(corpus_dir: Path) -> list[Path]:
     if not corpus_dir.is_dir():
-        raise BotError(f"No corpus folder at {corpus_dir}. Put the report (.txt, .md, .pdf, .html) there.")
+        raise BotError(f"No corpus folder at {corpus_dir}. Put the reports (.txt, .md, .pdf, .docx, .html) there.")
     return sorted(p for p in corpus_dir.iterdir() if p.is_file() and p.suffix.lower() in SUFFIXES)
 
 
-def corpus_hash(corpus_dir: Path) -> str:
+@dataclass(frozen=True)
+class CorpusFile:
+    """One file's bytes, read once: what is hashed is what is then parsed."""
+
+    name: str
+    data: bytes
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.data).hexdigest()
+
+
+def read_corpus(corpus_dir: Path) -> list[CorpusFile]:
+    return [CorpusFile(p.name, p.read_bytes()) for p in corpus_files(corpus_dir)]
+
+
+def files_hash(files: list[CorpusFile]) -> str:
     digest = hashlib.sha256()
-    for path in corpus_files(corpus_dir):
-        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    for f in files:
+        digest.update(f.name.encode() + b"\0" + f.data + b"\0")
     return digest.hexdigest()
 
 
+def corpus_hash(corpus_dir: Path) -> str:
+    return files_hash(read_corpus(corpus_dir))
+
+
 def load_corpus(corpus_dir: Path) -> list[Document]:
-    docs = [load_file(p) for p in corpus_files(corpus_dir)]
+    docs = [load_bytes(f.name, f.data) for f in read_corpus(corpus_dir)]
     if not any(d.blocks for d in docs):
         raise BotError(f"The corpus folder {corpus_dir} holds no readable text.")
     return docs
 
 
 def load_file(path: Path) -> Document:
-    suffix = path.suffix.lower()
+    return load_bytes(path.name, path.read_bytes())
+
+
+def load_bytes(name: str, data: bytes) -> Document:
+    suffix = Path(name).suffix.lower()
     try:
         if suffix == ".pdf":
-            return parse_lines(path.name, _pdf_lines(path))
+            return parse_lines(name, *_pdf_lines(data))
+        if suffix == ".docx":
+            return parse_docx(name, data)
+        # As text files are read: invalid UTF-8 replaced, any line ending read as "\n".
+        text = data.decode("utf-8", errors="replace").replace("\r\n", "\n").replace("\r", "\n")
         if suffix in (".html", ".htm"):
-            return parse_html(path.name, path.read_text(encoding="utf-8", errors="replace"))
-        return parse_lines(path.name, path.read_text(encoding="utf-8", errors="replace").splitlines())
+            return parse_html(name, text)
+        return parse_lines(name, text.splitlines())
     except BotError:
         raise
     except Exception as exc:  # a damaged file must not stop the other files from being read
-        raise BotError(f"Could not read {path.name}: {exc}") from exc
+        raise BotError(f"Could not read {name}: {exc}") from exc
 
 
 def _is_heading(line: str) -> bool:
@@ -65,11 +95,13 @@ def _cells(text: str) -> list[str]:
     return [c.strip() for c in text.strip().strip("|").split("|")]
 
 
-def parse_lines(source: str, raw_lines: list[str]) -> Document:
+def parse_lines(source: str, raw_lines: list[str], pages: list[int] | None = None) -> Document:
+    """`pages`: the page of each line (a PDF), so its passages say where they are."""
     lines = [ln.strip() for ln in raw_lines]
-    out = _Builder(source)
+    out = _Builder(source, pages)
     i = 0
     while i < len(lines):
+        out.at(i)
         line = lines[i]
         nxt = lines[i + 1] if i + 1 < len(lines) else ""
         if not line or not line.strip("| "):
@@ -105,6 +137,8 @@ def _flat_table(lines: list[str], i: int, out: "_Builder") -> int:
         line = lines[j]
         if "|" not in line and not cells and not pending:
             break
+        if not cells and not pending:
+            out.at(j)  # a row is found on the page where it starts
         parts = line.split("|")
         pending = f"{pending}\n{parts[0]}".strip() if pending else parts[0].strip()
         for part in parts[1:]:
@@ -124,16 +158,19 @@ def _md_table(lines: list[str], i: int, out: "_Builder") -> int:
     out.table(out.section)
     j = i + 2
     while j < len(lines) and lines[j].startswith("|"):
+        out.at(j)
         out.row(headers, _cells(lines[j]))
         j += 1
     return j
 
 
-def _pdf_lines(path: Path) -> list[str]:
+def _pdf_lines(data: bytes) -> tuple[list[str], list[int]]:
+    """The text lines of a PDF and the page (1-based) of each."""
     from pypdf import PdfReader
 
     lines: list[str] = []
-    for page in PdfReader(path).pages:
+    pages: list[int] = []
+    for number, page in enumerate(PdfReader(io.BytesIO(data)).pages, 1):
         merged = ""
         for raw in (page.extract_text() or "").splitlines():
             raw = raw.strip()
@@ -146,7 +183,47 @@ def _pdf_lines(path: Path) -> list[str]:
                 merged = raw
         if merged:
             lines.append(merged)
-    return lines
+        pages.extend([number] * (len(lines) - len(pages)))
+    return lines, pages
+
+
+def parse_docx(source: str, data: bytes) -> Document:
+    """Headings and list items are known by their Word style; a table's first row gives its headers."""
+    from docx import Document as WordDocument
+    from docx.table import Table
+
+    out = _Builder(source)
+    for item in WordDocument(io.BytesIO(data)).iter_inner_content():
+        if isinstance(item, Table):
+            rows = [[" ".join(cell.text.split()) for cell in row.cells] for row in item.rows]
+            if len(rows) > 1:
+                out.table(out.section)
+                for cells in rows[1:]:
+                    out.row(rows[0], cells)
+            continue
+        text, hidden = _docx_text(item)
+        style = (item.style.name if item.style is not None else "").lower()
+        if not text:
+            pass
+        elif style.startswith(("heading", "title")):
+            out.heading(text)
+        elif style.startswith("list"):
+            out.add("bullet", f"- {text}")
+        else:
+            out.add("paragraph", text)
+        if hidden:  # as in HTML (_drop_unseen): kept, visibly marked, so the document is flagged
+            out.add("paragraph", f"<hidden>{hidden}</hidden>")
+    return out.document()
+
+
+def _docx_text(paragraph) -> tuple[str, str]:
+    """A paragraph's visible text, and its hidden text if it addresses an assistant (else dropped)."""
+    seen, unseen = [], []
+    for piece in paragraph.iter_inner_content():  # runs, and hyperlinks holding runs
+        for run in getattr(piece, "runs", [piece]):
+            (unseen if run.font.hidden else seen).append(run.text)
+    hidden = " ".join("".join(unseen).split())
+    return " ".join("".join(seen).split()), hidden if detect(hidden) else ""
 
 
 def parse_html(source: str, html: str) -> Document:
@@ -217,23 +294,29 @@ def _drop_unseen(soup) -> None:
 class _Builder:
     """Collects blocks and keeps the current section and paragraph numbering."""
 
-    def __init__(self, source: str):
+    def __init__(self, source: str, pages: list[int] | None = None):
         self.source = source
         self.section = INTRO
         self.blocks: list[Block] = []
         self.count = 0
+        self.pages = pages
+        self.page = 0
+
+    def at(self, line: int) -> None:
+        """The blocks that follow come from this line (its page, for a PDF)."""
+        self.page = self.pages[line] if self.pages else 0
 
     def heading(self, text: str) -> None:
         self.section = text.strip()
         self.count = 0
-        self.blocks.append(Block("heading", self.section, self.section, 0))
+        self.blocks.append(Block("heading", self.section, self.section, 0, self.page))
 
     def table(self, title: str) -> None:
         self.heading(title or self.section)
 
     def add(self, kind, text: str) -> None:
         self.count += 1
-        self.blocks.append(Block(kind, text.strip(), self.section, self.count))
+        self.blocks.append(Block(kind, text.strip(), self.section, self.count, self.page))
 
     def row(self, headers: list[str], cells: list[str]) -> None:
         pairs = [(h, " ".join(c.split())) for h, c in zip(headers, cells)]

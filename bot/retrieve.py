@@ -13,6 +13,7 @@ from bot.embed import Embedder
 from bot.index import Index
 from bot.normalize import fold
 from bot.types import Chunk, Passage
+from bot.vectors import FLAT, POOL, kind_of
 
 _STOPWORDS = sorted({fold(w) for w in STOPWORDS_FRENCH + STOPWORDS_EN} | {"ia", "ai", "chine", "china", "sante"})
 
@@ -34,13 +35,18 @@ class Retriever:
         return bm25s.tokenize([fold(t) for t in texts], stopwords=_STOPWORDS, stemmer=self._stemmer,
                               show_progress=False, return_ids=False)
 
-    def similarities(self, query: str) -> np.ndarray:
-        """Cosine of the query with every chunk, in chunk order."""
+    def similarities(self, query: str, rows: Sequence[int] = ()) -> np.ndarray:
+        """Cosine of the query with every chunk, in chunk order. An approximate index (a large library)
+        gives only its POOL nearest chunks and the exact cosine of `rows`; the others count as unrelated (-1)."""
         vector = self.embedder.embed_queries([query])
         n = len(self.index.chunks)
-        scores, ids = self.index.vectors.search(vector, n)
-        out = np.zeros(n, dtype=np.float32)
-        out[ids[0]] = scores[0]
+        exact = kind_of(self.index.vectors) == FLAT
+        scores, ids = self.index.vectors.search(vector, n if exact else min(n, POOL))
+        out = np.full(n, -1.0, dtype=np.float32)
+        found = ids[0] >= 0
+        out[ids[0][found]] = scores[0][found]
+        if rows and not exact:
+            out[list(rows)] = np.stack([self.index.vectors.reconstruct(int(i)) for i in rows]) @ vector[0]
         return out
 
     def vectors(self, chunks: list[Chunk]) -> np.ndarray:
@@ -63,13 +69,13 @@ class Retriever:
         a question about a company is answered from every passage that names it."""
         queries = [query] if isinstance(query, str) else query
         rankings, best = [], np.full(len(self.index.chunks), -1.0, dtype=np.float32)
+        named = [i for i, c in enumerate(self.index.chunks) if any(mentions_name(n, c.embed_text) for n in names)]
         for q in queries:
-            dense = self.similarities(q)
+            dense = self.similarities(q, named)
             best = np.maximum(best, dense)
             rankings.append(self.rank(dense, self.bm25_scores(q) if self.mode != "dense" else None))
         chosen: dict[int, float] = {}
         if names:
-            named = [i for i, c in enumerate(self.index.chunks) if any(mentions_name(n, c.embed_text) for n in names)]
             for i in sorted(named, key=lambda i: -best[i])[:k]:
                 chosen[i] = float(best[i])
         for position in range(len(self.index.chunks)):
@@ -117,7 +123,8 @@ def whole_table(passages: Sequence[Passage], chunks: Sequence[Chunk], k: int) ->
         while first > 0 and chunks[first - 1].kind == "table_row" and chunks[first - 1].section == chunks[i].section:
             first -= 1
         last = i
-        while last + 1 < len(chunks) and chunks[last + 1].kind == "table_row" and chunks[last + 1].section == chunks[i].section:
+        while last + 1 < len(chunks) and chunks[last + 1].kind == "table_row" \
+                and chunks[last + 1].section == chunks[i].section:
             last += 1
         if last == first:
             return None

@@ -16,6 +16,7 @@ class Block:
     text: str
     section: str
     paragraph: int  # 1-based number of the block within its section
+    page: int = 0  # 1-based page of a PDF where the block starts; 0: the format has no pages
 
 
 @dataclass(frozen=True)

@@ -171,7 +171,7 @@ def test_text_with_unicode_line_separators_round_trips(settings):
               enumerate(["avant\u2028après", "un\x85deux", "fin\u2029"])]
     flat = faiss.IndexFlatIP(HashEmbedder.dim)
     flat.add(HashEmbedder().embed_documents([c.text for c in chunks]))
-    save_index(settings, chunks, flat, HashEmbedder())
+    save_index(settings, chunks, flat, HashEmbedder.id)
     assert load_index(settings, HashEmbedder.id).chunks == tuple(chunks)
 
 
