@@ -16,12 +16,16 @@ from bot.body_limit import BodyLimit
 from bot.config import Settings
 from bot.errors import BotError, InputError, TimeLimitError
 from bot.feedback import append_feedback, feedback_record
+from bot.guide import Guide, Offer
+from bot.ingest import load_corpus
 from bot.pipeline import Pipeline
-from bot.prompts import EXAMPLES, UI
+from bot.prompts import UI
 from bot.render import answer_markdown, conversation_markdown, escape_markdown, sources_html
+from bot.report_view import report_html
 from bot.runner import Runner, TimedOut
 from bot.sanitize import clean_question, clean_text
-from bot.types import Answer, Done, Status, Token, Turn
+from bot import saved
+from bot.types import Answer, Chunk, Done, Status, Token, Turn
 from bot.waiting import WaitingRoom
 
 CSS = """
@@ -33,7 +37,36 @@ CSS = """
 .source.nearest { border-left-color: #9aa5b1; }
 .translation { color: #444; }
 #status { min-height: 1.6em; }
+#overview { font-size: 0.92em; }
+.suggestion { white-space: normal !important; text-align: left !important; justify-content: flex-start !important;
+              height: auto !important; }
+#report .report-body { max-height: 70vh; overflow-y: auto; padding: 0 6px; }
+#report summary { cursor: pointer; font-weight: 600; }
+#report .table { overflow-x: auto; }
+#report table { border-collapse: collapse; font-size: 0.9em; }
+#report th, #report td { border: 1px solid #d0d4da; padding: 4px 6px; vertical-align: top; text-align: left; }
+#report .outlined { outline: 3px solid #c9a227; outline-offset: 2px; background: #fffbe6; }
+.source[data-chunk] { cursor: pointer; }
 """
+# A click on a source card (not on a link in it) opens the report view at the card's passage, outlined.
+# Blocks name the passages they show (bot/report_view.py); the page scrolls to the first one.
+REPORT_JS = """
+() => {
+  document.addEventListener('click', (event) => {
+    const card = event.target.closest('.source[data-chunk]');
+    if (!card || event.target.closest('a')) return;
+    const details = document.querySelector('#report details');
+    if (!details) return;
+    details.open = true;
+    const blocks = details.querySelectorAll(`[data-chunks~="${CSS.escape(card.dataset.chunk)}"]`);
+    details.querySelectorAll('.outlined').forEach((e) => e.classList.remove('outlined'));
+    blocks.forEach((e) => e.classList.add('outlined'));
+    if (blocks.length) blocks[0].scrollIntoView({block: 'center'});
+  });
+}
+"""
+SUGGESTIONS = 3  # buttons under the chat: three starting questions, then two or three follow-ups
+STORAGE_KEY = "ia-sante-bot-conversation"
 
 
 def completed(answers: list[Answer | None]) -> list[Answer]:
@@ -60,12 +93,42 @@ def _label(key: str, lang: str) -> str:
     return UI[key][lang]
 
 
+def offer_updates(offer: Offer) -> list:
+    """The overview, the suggestions' title and one button per suggestion (the spare ones hidden)."""
+    questions = list(offer.questions[:SUGGESTIONS])
+    buttons = [gr.update(value=q, visible=True) for q in questions]
+    buttons += [gr.update(visible=False)] * (SUGGESTIONS - len(questions))
+    return [gr.update(value=offer.overview, visible=bool(offer.overview)), offer.title, *buttons]
+
+
+def conversation_chat(answers: list[Answer]) -> list[dict]:
+    """The chat messages of answered questions, as `respond` shows them once each is done."""
+    return [message for a in answers for message in ({"role": "user", "content": escape_markdown(a.question)},
+                                                    {"role": "assistant", "content": answer_markdown(a)})]
+
+
+def restored(stored: object, ui_lang: str, chunks: dict[str, Chunk], kept: int, guide: Guide) -> tuple:
+    """The page as the browser kept it: chat, answers, sources panel, interface language, then what to ask
+    next. Supporting sentences are marked by word overlap alone: loading a page runs no model."""
+    language, answers = saved.load(stored, chunks, kept)
+    language = language or ui_lang
+    sources = sources_html(answers[-1], answers[-1].language) if answers else sources_html(None, language)
+    return (conversation_chat(answers), answers, sources, language, *offer_updates(guide.offer(answers, language)))
+
+
 def build_app(settings: Settings, load: Callable[[], Pipeline]) -> gr.Blocks:
     startup_error = ""
     try:
         runner = Runner(load(), settings.max_answer_seconds)
     except BotError as exc:
         runner, startup_error = None, str(exc)
+    chunks = runner.pipeline.retriever.index.chunks if runner else ()
+    by_id = {c.id: c for c in chunks}
+    guide = Guide.load(chunks, settings.gold_path, settings.results_path)
+    try:
+        documents = load_corpus(settings.corpus_dir) if runner else []  # what the index was built from
+    except BotError:  # the index still answers; only the report view is missing
+        documents = []
     kept = settings.max_exchanges  # a conversation keeps its last exchanges: 2 chat messages and 1 answer each
     exports: list[Path] = []  # the folder of this app's exports, made at the first one
 
@@ -156,16 +219,39 @@ def build_app(settings: Settings, load: Callable[[], Pipeline]) -> gr.Blocks:
                 status = str(item) if isinstance(item, BotError) else _label("internal_error", ui_lang)
         return sources_html(answer, answer.language, runner.pipeline.sentence_scores, translations), status
 
-    def relabel(ui_lang: str):
+    def relabel(ui_lang: str, answers: list):
         return (gr.update(label=_label("question", ui_lang), placeholder=_label("placeholder", ui_lang)),
                 gr.update(value=_label("send", ui_lang)), gr.update(value=_label("stop", ui_lang)),
                 gr.update(value=_label("export", ui_lang)), gr.update(value=_label("translate", ui_lang)),
                 gr.update(label=_label("comment", ui_lang)), f"## {_label('title', ui_lang)}",
-                _label("intro", ui_lang))
+                _label("intro", ui_lang), gr.update(value=_label("new_conversation", ui_lang)), report(ui_lang),
+                *offer_updates(guide.offer(completed(answers), ui_lang)))
 
+    def report(ui_lang: str) -> str:
+        return report_html(documents, chunks, _label("report", ui_lang)) if documents else ""
+
+    def offer(answers: list, ui_lang: str):
+        return offer_updates(guide.offer(completed(answers), ui_lang))
+
+    def keep(answers: list, ui_lang: str):
+        """What the browser keeps, so that the conversation survives a reload."""
+        return saved.dump(completed(answers)[-kept:], ui_lang)
+
+    def restore(stored, ui_lang: str):
+        return restored(stored, ui_lang, by_id, kept, guide)
+
+    def new_conversation(ui_lang: str, request: gr.Request):
+        stop(request)  # a question still running is ended; its page event is cancelled with it
+        return ([], [], sources_html(None, ui_lang), "", None, *offer_updates(guide.offer([], ui_lang)),
+                saved.dump([], ui_lang))
+
+    first = guide.offer([], "fr")
     # No telemetry: the product makes no network call at run time.
     with gr.Blocks(title="IA en santé en Chine", delete_cache=(3600, 3600), analytics_enabled=False) as demo:
         answers = gr.State([])
+        # Gradio encrypts the kept value with a secret it sends to the page: obfuscation, not secrecy. A fixed
+        # one lets a conversation outlive a restart of the server; what comes back is checked (bot/saved.py).
+        stored = gr.BrowserState(saved.dump([], "fr"), storage_key=STORAGE_KEY, secret=STORAGE_KEY)
         with gr.Row():
             title = gr.Markdown(f"## {_label('title', 'fr')}")
             ui_lang = gr.Radio([("Français", "fr"), ("English", "en")], value="fr", show_label=False,
@@ -175,34 +261,55 @@ def build_app(settings: Settings, load: Callable[[], Pipeline]) -> gr.Blocks:
             gr.Markdown(f"**{escape_markdown(startup_error)}**", elem_id="startup-error")
         with gr.Row():
             with gr.Column(scale=3):
+                overview = gr.Markdown(first.overview, visible=bool(first.overview), elem_id="overview")
                 chat = gr.Chatbot(height=480, elem_id="chat", buttons=["copy"], sanitize_html=True,
                                   feedback_options=("Like", "Dislike"))
                 status = gr.Markdown("", elem_id="status")
+                with gr.Column(elem_id="suggestions"):
+                    suggested = gr.Markdown(first.title, elem_id="suggested")
+                    suggestions = [gr.Button(q, visible=bool(q), size="sm", elem_id=f"suggestion-{i}",
+                                             elem_classes="suggestion")
+                                   for i, q in enumerate((first.questions + ("",) * SUGGESTIONS)[:SUGGESTIONS])]
                 box = gr.Textbox(label=_label("question", "fr"), placeholder=_label("placeholder", "fr"),
                                  lines=2, max_lines=6, elem_id="question")
                 with gr.Row():
                     send = gr.Button(_label("send", "fr"), variant="primary", elem_id="send")
                     halt = gr.Button(_label("stop", "fr"), variant="stop", elem_id="stop")
                 comment = gr.Textbox(label=_label("comment", "fr"), lines=1, elem_id="comment")
-                gr.Examples(examples=[[q] for q in EXAMPLES], inputs=[box], label="Exemples / Examples")
                 with gr.Row():
+                    new_btn = gr.Button(_label("new_conversation", "fr"), elem_id="new-conversation")
                     export_btn = gr.Button(_label("export", "fr"), elem_id="export")
                     export_file = gr.File(label="Markdown", interactive=False, height=80, elem_id="export-file")
             with gr.Column(scale=2):
                 sources = gr.HTML(sources_html(None, "fr"), elem_id="sources")
                 translate_btn = gr.Button(_label("translate", "fr"), elem_id="translate")
+                report_view = gr.HTML(report("fr"), elem_id="report")
 
         outputs = [chat, sources, status, answers, box]
         inputs = [box, chat, answers, ui_lang]
+        offered = [overview, suggested, *suggestions]
         # Everything that runs the model shares one concurrency slot and the one queue, whose size is bounded.
-        send.click(respond, inputs, outputs, concurrency_id="model", api_name="ask")
-        box.submit(respond, inputs, outputs, concurrency_id="model", api_visibility="undocumented")
+        asked = [send.click(respond, inputs, outputs, concurrency_id="model", api_name="ask"),
+                 box.submit(respond, inputs, outputs, concurrency_id="model", api_visibility="undocumented")]
+        # A suggestion is asked as it reads: the button's text is the question.
+        asked += [button.click(respond, [button, chat, answers, ui_lang], outputs, concurrency_id="model",
+                               api_visibility="undocumented") for button in suggestions]
+        for event in asked:  # once answered (or stopped): what to ask next, and the conversation kept
+            event.then(offer, [answers, ui_lang], offered, queue=False, api_visibility="private") \
+                 .then(keep, [answers, ui_lang], [stored], queue=False, api_visibility="private")
+        demo.load(restore, [stored, ui_lang], [chat, answers, sources, ui_lang, *offered], queue=False,
+                  api_visibility="private")
+        new_btn.click(new_conversation, [ui_lang], [chat, answers, sources, status, export_file, *offered, stored],
+                      queue=False, cancels=asked, api_visibility="private")
         halt.click(stop, None, None, queue=False, api_name="stop")
         chat.like(like, [answers, comment, ui_lang], [status, comment], queue=False)
         export_btn.click(export, [answers], [export_file], queue=False)
         translate_btn.click(translate, [answers, ui_lang], [sources, status], concurrency_id="model")
-        ui_lang.change(relabel, [ui_lang], [box, send, halt, export_btn, translate_btn, comment, title, intro],
-                       queue=False)
+        ui_lang.change(relabel, [ui_lang, answers],
+                       [box, send, halt, export_btn, translate_btn, comment, title, intro, new_btn, report_view,
+                        *offered],
+                       queue=False, api_visibility="private") \
+               .then(keep, [answers, ui_lang], [stored], queue=False, api_visibility="private")
     demo.queue(default_concurrency_limit=settings.concurrency, max_size=settings.max_queue)
     # The HTTP API asks through the same runner, and its questions wait with the page's: Gradio's queue
     # (a private attribute: tests/test_api.py fails if a Gradio upgrade moves it).
@@ -213,7 +320,7 @@ def build_app(settings: Settings, load: Callable[[], Pipeline]) -> gr.Blocks:
 def launch(demo: gr.Blocks, settings: Settings, block: bool = True) -> None:
     """Serve the page, and the HTTP API that `build_app` made under /api, in one server."""
     limit = Middleware(BodyLimit, max_bytes=settings.max_request_bytes, json_under=API_PATH + "/")
-    demo.launch(server_name=settings.host, server_port=settings.port, css=CSS, show_error=False,
+    demo.launch(server_name=settings.host, server_port=settings.port, css=CSS, js=REPORT_JS, show_error=False,
                 prevent_thread_lock=not block, quiet=True, footer_links=[],
                 max_file_size=settings.max_request_bytes, state_session_capacity=settings.max_sessions,
                 app_kwargs={"middleware": [limit], "routes": [Mount(API_PATH, app=demo.http_api)]})

@@ -174,19 +174,21 @@ UI = {
     "nearest": {"fr": "Ce que le rapport dit de plus proche", "en": "The nearest the report comes"},
     "nearest_intro": {"fr": "{title} (voir à droite ; reformulez la question avec ses mots) :",
                       "en": "{title} (see the panel on the right; rephrase the question in its words):"},
+    # The first screen: what the report covers, then questions it answers; after an answer, what to ask next.
+    "overview": {"fr": "**Ce que couvre le rapport** ({n} sections) :",
+                 "en": "**What the report covers** ({n} sections):"},
+    "suggested": {"fr": "Questions auxquelles le rapport répond :", "en": "Questions the report answers:"},
+    "follow_ups": {"fr": "Pour aller plus loin :", "en": "To go further:"},
+    "new_conversation": {"fr": "Nouvelle conversation", "en": "New conversation"},
+    # The report beside the chat; a source card opens it at its passage.
+    "report": {"fr": "Le rapport (cliquez sur une source pour l'y retrouver)",
+               "en": "The report (click a source to find it there)"},
+    "in_report": {"fr": "Voir ce passage dans le rapport", "en": "Show this passage in the report"},
     "flagged": {"fr": "Ce document contient du texte adressé à un assistant IA ; il est montré comme une citation "
                       "et n'a pas servi à répondre.",
                 "en": "This document contains text addressed to an AI assistant; it is shown as a quotation and "
                       "was not used to answer."},
 }
-
-EXAMPLES = [
-    "Quelle est la taille prévue du marché de l'IA en santé en Chine en 2030 ?",
-    "Quelles sont les options pour entrer sur le marché chinois ?",
-    "What are the main barriers to entry for foreign companies?",
-    "Which fast-track zones can foreign firms use to launch AI medical devices?",
-]
-
 
 _QUOTES = str.maketrans({"«": "‹", "»": "›"})
 

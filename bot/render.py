@@ -102,7 +102,8 @@ def sources_html(answer: Answer | None, language: Language, score: Scorer | None
         if translations and citation.n in translations:
             extra = f'<p class="translation"><em>{html.escape(translations[citation.n])}</em></p>'
         cards.append(
-            f'<div class="source" id="source-{citation.n}"><p class="head"><b>[{citation.n}]</b> '
+            f'<div class="source" id="source-{citation.n}"{_opens(chunk, language)}>'
+            f'<p class="head"><b>[{citation.n}]</b> '
             f'{html.escape(chunk.location)}<br><small>{html.escape(chunk.source)}</small></p>'
             f'{_warning(chunk, language)}<p class="text">{body}</p>{extra}</div>'
         )
@@ -115,11 +116,17 @@ def _nearest_cards(answer: Answer, language: Language) -> str:
     if not nearest:
         return ""
     cards = "".join(
-        f'<div class="source nearest" id="nearest-{k}"><p class="head">{html.escape(p.chunk.location)}<br>'
+        f'<div class="source nearest" id="nearest-{k}"{_opens(p.chunk, language)}>'
+        f'<p class="head">{html.escape(p.chunk.location)}<br>'
         f'<small>{html.escape(p.chunk.source)}</small></p>'
         f'<p class="text">{html.escape(p.chunk.text).replace(chr(10), "<br>")}</p></div>'
         for k, p in enumerate(nearest, 1))
     return f'<h3>{UI["nearest"][language]}</h3>{cards}'
+
+
+def _opens(chunk: Chunk, language: Language) -> str:
+    """A card names its passage, so that a click opens the report there (bot/report_view.py, the page's script)."""
+    return f' data-chunk="{html.escape(chunk.id)}" title="{html.escape(UI["in_report"][language])}"'
 
 
 def _warning(chunk: Chunk, language: Language) -> str:

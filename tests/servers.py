@@ -53,11 +53,12 @@ def serve(folder: Path, **env_vars: str):
             server.wait(timeout=30)
 
 
-def browser_page(p, url: str):
+def browser_page(p, url: str, width: int = 1400, height: int = 1000):
+    """A new browser (its own empty storage) showing the page at `url`."""
     executable = shutil.which("chromium")
     assert executable, "Debian's chromium is missing: run scripts/ensure_chromium.sh"
     browser = p.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page = browser.new_page(viewport={"width": width, "height": height})
     page.goto(url)
     page.wait_for_selector("#question textarea", timeout=60_000)
     return browser, page

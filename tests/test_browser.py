@@ -139,6 +139,152 @@ def test_script_in_a_question_is_shown_as_text(page):
     assert (ARTIFACTS / "ui.png").stat().st_size > 10_000
 
 
+# The first screen, suggestions, a conversation kept over a reload: in a browser of their own, so that
+# its storage starts empty.
+
+def gold_by_question() -> dict:
+    from bot.metrics import load_gold
+
+    return {g.question: g for g in load_gold(ROOT / "eval" / "gold.jsonl")}
+
+
+def suggestions_shown(page) -> list[str]:
+    return [b.inner_text().strip() for b in page.locator("[id^='suggestion-']:visible").all()]
+
+
+def conversation_shown(page) -> list[str]:
+    return [m.inner_text() for m in page.locator("#chat [data-testid='user'], #chat [data-testid='bot']").all()]
+
+
+@pytest.fixture(scope="module")
+def reader(playwright, app_url):
+    browser, page = browser_page(playwright, app_url[0])
+    yield page
+    browser.close()
+
+
+def test_the_first_screen_says_what_the_report_covers_and_a_suggestion_is_answered(reader):
+    from bot.metrics import facts_present
+    from bot.prompts import NOT_COVERED, UI
+    from bot.suggest import correct_ids
+
+    gold, right = gold_by_question(), correct_ids(ROOT / "eval" / "results.json")
+    overview = reader.inner_text("#overview")
+    assert "Ce que couvre le rapport" in overview and "Imagerie médicale et diagnostics" in overview
+    french = suggestions_shown(reader)
+    assert len(french) == 3 and UI["suggested"]["fr"] in reader.inner_text("#suggested")
+    assert all(gold[q].lang == "fr" and gold[q].id in right for q in french)  # questions the report answers
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    reader.screenshot(path=str(ARTIFACTS / "first-screen.png"), full_page=True)
+
+    reader.click("#ui-lang label:has-text('English')")
+    reader.wait_for_function("document.querySelector('#overview').innerText.includes('What the report covers')")
+    assert "Medical imaging and diagnostics" in reader.inner_text("#overview")
+    english = suggestions_shown(reader)
+    assert len(english) == 3 and all(gold[q].lang == "en" and gold[q].id in right for q in english)
+    reader.click("#ui-lang label:has-text('Français')")
+    reader.wait_for_function("document.querySelector('#overview').innerText.includes('Ce que couvre')")
+
+    question = suggestions_shown(reader)[0]
+    reader.click("#suggestion-0")
+    reader.wait_for_function(
+        "document.querySelectorAll('#chat [data-testid=\"bot\"]').length === 1"
+        " && document.querySelector('#status').innerText.includes('Réponse en')", timeout=240_000)
+    assert reader.locator("#chat [data-testid='user']").last.inner_text().strip() == question
+    answer = reader.locator("#chat [data-testid='bot']").last.inner_text()
+    assert NOT_COVERED["fr"] not in answer and "[1]" in answer, answer
+    assert facts_present(answer, gold[question].facts), answer
+    assert 'id="source-1"' in reader.inner_html("#sources")
+
+
+def test_an_answer_is_followed_by_questions_on_what_it_cited(reader):
+    from bot.prompts import UI
+
+    reader.wait_for_function(f"document.querySelector('#suggested').innerText.includes({UI['follow_ups']['fr']!r})",
+                             timeout=30_000)
+    asked = reader.locator("#chat [data-testid='user']").last.inner_text().strip()
+    follow = suggestions_shown(reader)
+    gold = gold_by_question()
+    assert 2 <= len(follow) <= 3 and asked not in follow
+    assert all(gold[q].lang == "fr" for q in follow)
+    assert not reader.locator("#overview").is_visible()  # the overview is for an empty conversation
+    reader.screenshot(path=str(ARTIFACTS / "follow-ups.png"), full_page=True)
+
+
+def test_a_source_card_opens_the_report_at_its_passage_outlined(reader):
+    from bot.prompts import UI
+
+    assert UI["report"]["fr"] in reader.inner_text("#report summary")
+    assert not reader.evaluate("document.querySelector('#report details').open")  # folded until asked for
+    assert reader.locator("#report table").count() == 2 and reader.locator("#report li").count() > 20
+    card = reader.locator("#sources .source[data-chunk]").first
+    chunk = card.get_attribute("data-chunk")
+    card.locator(".head").click()
+    reader.wait_for_function("document.querySelector('#report details').open", timeout=10_000)
+    outlined = reader.locator("#report .outlined")
+    assert outlined.count() >= 1
+    assert all(chunk in block.get_attribute("data-chunks").split() for block in outlined.all())
+    words = " ".join(outlined.first.inner_text().split()[:2])
+    assert words in " ".join(card.locator(".text").inner_text().split())  # the card's passage, where it stands
+    reader.wait_for_timeout(500)  # the scroll
+    box, view = outlined.first.bounding_box(), reader.locator("#report .report-body").bounding_box()
+    assert view["y"] - 1 <= box["y"] < view["y"] + view["height"], (box, view)  # scrolled to, in the view
+    assert 0 <= box["y"] < reader.viewport_size["height"], box  # and on the screen
+    reader.screenshot(path=str(ARTIFACTS / "report-view.png"))
+
+
+def test_a_reload_keeps_the_conversation_and_a_new_one_starts_empty(reader):
+    from bot.prompts import UI
+
+    before, follow = conversation_shown(reader), suggestions_shown(reader)
+    assert len(before) == 2
+    reader.reload()
+    reader.wait_for_selector("#question textarea", timeout=60_000)
+    reader.wait_for_function("document.querySelectorAll('#chat [data-testid=\"bot\"]').length === 1",
+                             timeout=30_000)
+    assert conversation_shown(reader) == before
+    assert 'id="source-1"' in reader.inner_html("#sources") and suggestions_shown(reader) == follow
+    reader.screenshot(path=str(ARTIFACTS / "reloaded.png"), full_page=True)
+    reader.click("#export")  # the restored conversation exports as the answered one did
+    link = reader.wait_for_selector("#export-file a[href*='conversation']", timeout=30_000)
+    href = link.get_attribute("href")
+    body = urllib.request.urlopen(href if href.startswith("http") else reader.url + href.lstrip("/")).read().decode()
+    assert "## 1. " + before[0].strip() in body and "> " in body
+
+    reader.click("#new-conversation")
+    reader.wait_for_function("document.querySelectorAll('#chat [data-testid=\"bot\"]').length === 0")
+    reader.wait_for_selector("#overview", state="visible")
+    assert UI["suggested"]["fr"] in reader.inner_text("#suggested") and len(suggestions_shown(reader)) == 3
+    reader.reload()
+    reader.wait_for_selector("#question textarea", timeout=60_000)
+    reader.wait_for_selector("#overview", state="visible")
+    time.sleep(2)  # a conversation restored would be back by now
+    assert conversation_shown(reader) == []
+
+
+def test_a_phone_width_screen_stays_usable(playwright, app_url):
+    from bot.prompts import NOT_COVERED
+
+    browser, page = browser_page(playwright, app_url[0], width=390, height=844)
+    try:
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390  # nothing wider than the screen
+        for selector in ("#overview", "#suggestion-0", "#question textarea", "#send"):
+            box = page.locator(selector).bounding_box()
+            assert box and box["x"] >= 0 and box["x"] + box["width"] <= 390, (selector, box)
+        page.screenshot(path=str(ARTIFACTS / "narrow-first-screen.png"), full_page=True)
+        page.click("#suggestion-1")
+        page.wait_for_function(
+            "document.querySelectorAll('#chat [data-testid=\"bot\"]').length === 1"
+            " && document.querySelector('#status').innerText.includes('Réponse en')", timeout=240_000)
+        answer = page.locator("#chat [data-testid='bot']").last.inner_text()
+        assert NOT_COVERED["fr"] not in answer and "[1]" in answer, answer
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
+        assert page.locator("#sources .source").first.bounding_box()["width"] <= 390
+        page.screenshot(path=str(ARTIFACTS / "narrow-answer.png"), full_page=True)
+    finally:
+        browser.close()
+
+
 def test_missing_models_are_explained_in_the_page(tmp_path, playwright):
     with serve(tmp_path, BOT_CACHE_DIR=str(tmp_path / "empty-cache")) as url:
         browser, page = browser_page(playwright, url)
