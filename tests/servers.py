@@ -53,6 +53,41 @@ def serve(folder: Path, **env_vars: str):
             server.wait(timeout=30)
 
 
+@contextmanager
+def apps_in_process(folder: Path, default_generator):
+    """Apps in this process over the real report, indexed with the stand-in embedder. Yields
+    start(generator=None, load=None, **bounds) -> (url, pipeline), each app with its own port and bounds
+    and `default_generator()` unless given one; every app is closed at the end."""
+    from bot.app import build_app, launch
+    from bot.config import load_settings
+    from bot.index import build_index
+    from bot.pipeline import Pipeline
+    from bot.retrieve import Retriever
+    from fakes import HashEmbedder
+
+    (folder / "corpus").mkdir()
+    shutil.copy(ROOT / "corpus" / "ia-sante-chine-partie-2.txt", folder / "corpus")
+    base = load_settings({}).with_(corpus_dir=folder / "corpus", index_dir=folder / "index",
+                                   feedback_path=folder / "feedback.jsonl")
+    embedder = HashEmbedder()
+    index = build_index(base, embedder)
+    demos = []
+
+    def start(generator=None, load=None, **bounds):
+        settings = base.with_(port=free_port(), **bounds)
+        pipeline = Pipeline(settings, embedder, Retriever(index, embedder), generator or default_generator())
+        demo = build_app(settings, load or (lambda: pipeline))
+        launch(demo, settings, block=False)
+        demos.append(demo)
+        return f"http://127.0.0.1:{settings.port}", pipeline
+
+    try:
+        yield start
+    finally:
+        for demo in demos:
+            demo.close()
+
+
 def browser_page(p, url: str, width: int = 1400, height: int = 1000):
     """A new browser (its own empty storage) showing the page at `url`."""
     executable = shutil.which("chromium")

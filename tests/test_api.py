@@ -13,16 +13,14 @@ import httpx
 import pytest
 
 from bot import cli
-from bot.app import build_app, launch
-from bot.config import ROOT, load_settings
+from bot.config import ROOT
 from bot.errors import ModelError
-from bot.index import build_index, read_manifest
+from bot.index import read_manifest
 from bot.pipeline import Pipeline
 from bot.prompts import UI
-from bot.retrieve import Retriever
 
-from fakes import AnswerKey, HashEmbedder
-from servers import free_port, serve
+from fakes import AnswerKey
+from servers import apps_in_process, serve
 
 FR = "Quel taux de croissance annuel composé le rapport retient-il pour ce marché ?"
 EN = "What is China's AI healthcare market projected to be worth by 2028?"
@@ -83,28 +81,8 @@ class Served:
 @pytest.fixture(scope="module")
 def served(tmp_path_factory):
     """A factory: the app in this process, with its own generator and bounds."""
-    import shutil
-
-    folder = tmp_path_factory.mktemp("api")
-    (folder / "corpus").mkdir()
-    shutil.copy(ROOT / "corpus" / "ia-sante-chine-partie-2.txt", folder / "corpus")
-    base = load_settings({}).with_(corpus_dir=folder / "corpus", index_dir=folder / "index",
-                                   feedback_path=folder / "feedback.jsonl")
-    embedder = HashEmbedder()
-    index = build_index(base, embedder)
-    demos = []
-
-    def start(generator=None, load=None, **bounds) -> Served:
-        settings = base.with_(port=free_port(), **bounds)
-        pipeline = Pipeline(settings, embedder, Retriever(index, embedder), generator or AnswerKey(gold_replies()))
-        demo = build_app(settings, load or (lambda: pipeline))
-        launch(demo, settings, block=False)
-        demos.append(demo)
-        return Served(f"http://127.0.0.1:{settings.port}", pipeline)
-
-    yield start
-    for demo in demos:
-        demo.close()
+    with apps_in_process(tmp_path_factory.mktemp("api"), lambda: AnswerKey(gold_replies())) as start:
+        yield lambda generator=None, load=None, **bounds: Served(*start(generator, load, **bounds))
 
 
 @pytest.fixture(scope="module")

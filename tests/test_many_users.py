@@ -12,15 +12,11 @@ from urllib.parse import urlparse
 
 import pytest
 
-from bot.app import build_app, launch
-from bot.config import ROOT, load_settings
-from bot.index import build_index
-from bot.pipeline import Pipeline
+from bot.config import ROOT
 from bot.prompts import UI
-from bot.retrieve import Retriever
 
-from fakes import AnswerKey, HashEmbedder
-from servers import browser_page, free_port, serve
+from fakes import AnswerKey
+from servers import apps_in_process, browser_page, serve
 
 # Eight questions about eight different companies: each answer names its own.
 COMPANIES = {
@@ -97,28 +93,8 @@ def declared_body(url: str, length: int) -> tuple[int, str]:
 @pytest.fixture(scope="module")
 def app(tmp_path_factory):
     """The app in this process, one word every 20 ms; a factory so each test sets its own bounds."""
-    import shutil
-
-    folder = tmp_path_factory.mktemp("many")
-    (folder / "corpus").mkdir()
-    shutil.copy(ROOT / "corpus" / "ia-sante-chine-partie-2.txt", folder / "corpus")
-    base = load_settings({}).with_(corpus_dir=folder / "corpus", index_dir=folder / "index",
-                                   feedback_path=folder / "feedback.jsonl")
-    embedder = HashEmbedder()
-    index = build_index(base, embedder)
-    demos = []
-
-    def start(generator=None, **bounds) -> str:
-        settings = base.with_(port=free_port(), **bounds)
-        generator = generator or AnswerKey(gold_replies(), delay=0.02)
-        demo = build_app(settings, lambda: Pipeline(settings, embedder, Retriever(index, embedder), generator))
-        launch(demo, settings, block=False)
-        demos.append(demo)
-        return f"http://127.0.0.1:{settings.port}/"
-
-    yield start
-    for demo in demos:
-        demo.close()
+    with apps_in_process(tmp_path_factory.mktemp("many"), lambda: AnswerKey(gold_replies(), delay=0.02)) as start:
+        yield lambda generator=None, **bounds: start(generator, **bounds)[0] + "/"
 
 
 @pytest.mark.slow  # eight API clients and a server: ~6 s
