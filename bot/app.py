@@ -5,6 +5,7 @@ import hashlib
 import tempfile
 import time
 from collections.abc import Callable
+from functools import lru_cache
 from pathlib import Path
 
 import gradio as gr
@@ -18,14 +19,16 @@ from bot.errors import BotError, InputError, TimeLimitError
 from bot.feedback import append_feedback, feedback_record
 from bot.guide import Guide, Offer
 from bot.ingest import load_corpus
+from bot.pdf import conversation_pdf
 from bot.pipeline import Pipeline
 from bot.prompts import UI
-from bot.render import answer_markdown, conversation_markdown, escape_markdown, sources_html
-from bot.report_view import report_html
+from bot.render import (Supports, answer_markdown, citation_map, conversation_markdown, escape_markdown,
+                         sources_html, supports)
+from bot.report_view import SCRIPT as REPORT_SCRIPT, STYLE as REPORT_STYLE, report_html
 from bot.runner import Runner, TimedOut
 from bot.sanitize import clean_question, clean_text
 from bot import saved
-from bot.types import Answer, Chunk, Done, Status, Token, Turn
+from bot.types import Answer, Chunk, Citation, Done, Status, Token, Turn
 from bot.waiting import WaitingRoom
 
 CSS = """
@@ -40,30 +43,7 @@ CSS = """
 #overview { font-size: 0.92em; }
 .suggestion { white-space: normal !important; text-align: left !important; justify-content: flex-start !important;
               height: auto !important; }
-#report .report-body { max-height: 70vh; overflow-y: auto; padding: 0 6px; }
-#report summary { cursor: pointer; font-weight: 600; }
-#report .table { overflow-x: auto; }
-#report table { border-collapse: collapse; font-size: 0.9em; }
-#report th, #report td { border: 1px solid #d0d4da; padding: 4px 6px; vertical-align: top; text-align: left; }
-#report .outlined { outline: 3px solid #c9a227; outline-offset: 2px; background: #fffbe6; }
 .source[data-chunk] { cursor: pointer; }
-"""
-# A click on a source card (not on a link in it) opens the report view at the card's passage, outlined.
-# Blocks name the passages they show (bot/report_view.py); the page scrolls to the first one.
-REPORT_JS = """
-() => {
-  document.addEventListener('click', (event) => {
-    const card = event.target.closest('.source[data-chunk]');
-    if (!card || event.target.closest('a')) return;
-    const details = document.querySelector('#report details');
-    if (!details) return;
-    details.open = true;
-    const blocks = details.querySelectorAll(`[data-chunks~="${CSS.escape(card.dataset.chunk)}"]`);
-    details.querySelectorAll('.outlined').forEach((e) => e.classList.remove('outlined'));
-    blocks.forEach((e) => e.classList.add('outlined'));
-    if (blocks.length) blocks[0].scrollIntoView({block: 'center'});
-  });
-}
 """
 SUGGESTIONS = 3  # buttons under the chat: three starting questions, then two or three follow-ups
 STORAGE_KEY = "ia-sante-bot-conversation"
@@ -113,6 +93,7 @@ def restored(stored: object, ui_lang: str, chunks: dict[str, Chunk], kept: int, 
     language, answers = saved.load(stored, chunks, kept)
     language = language or ui_lang
     sources = sources_html(answers[-1], answers[-1].language) if answers else sources_html(None, language)
+    sources += citation_map(answers)
     return (conversation_chat(answers), answers, sources, language, *offer_updates(guide.offer(answers, language)))
 
 
@@ -129,6 +110,8 @@ def build_app(settings: Settings, load: Callable[[], Pipeline]) -> gr.Blocks:
         documents = load_corpus(settings.corpus_dir) if runner else []  # what the index was built from
     except BotError:  # the index still answers; only the report view is missing
         documents = []
+    renderings = getattr(runner.pipeline, "renderings", None) if runner else None
+    english = {c.id: text for c in chunks if (text := renderings.english(c))} if renderings else {}
     kept = settings.max_exchanges  # a conversation keeps its last exchanges: 2 chat messages and 1 answer each
     exports: list[Path] = []  # the folder of this app's exports, made at the first one
 
@@ -155,8 +138,7 @@ def build_app(settings: Settings, load: Callable[[], Pipeline]) -> gr.Blocks:
                 answer: Answer = event.answer
                 chat[-1] = {"role": "assistant", "content": answer_markdown(answer)}
                 status = _label("done", ui_lang).format(seconds=seconds)
-                yield chat, sources_html(answer, answer.language, runner.pipeline.sentence_scores), status, \
-                    answers + [answer], ""
+                yield chat, panel(answers + [answer]), status, answers + [answer], ""
                 return
             elif isinstance(event, TimedOut | TimeLimitError):
                 message = _label("time_limit", ui_lang).format(seconds=f"{event.seconds:g}")
@@ -187,19 +169,37 @@ def build_app(settings: Settings, load: Callable[[], Pipeline]) -> gr.Blocks:
                         feedback_record(answers[number], bool(data.liked), clean_text(comment or "")))
         return _label("thanks", ui_lang), ""
 
-    def export(answers: list, request: gr.Request):
+    @lru_cache(maxsize=1024)  # each answer is shown again with every later one: its sentences are chosen once
+    def chosen(text: str, citations: tuple[Citation, ...]) -> Supports:
+        return supports(text, citations, runner.pipeline.sentence_scores)
+
+    def support(answer: Answer) -> Supports:
+        return chosen(answer.text, answer.citations)
+
+    def panel(answers: list, translations: dict[int, str] | None = None) -> str:
+        """The last answer's sources, and what each [n] of the chat opens in the report view."""
         answers = completed(answers)
-        if not answers:
-            return None
-        # One file per session, rewritten on each export (the name hides the session id), so exporting
-        # again and again takes no more disk; Gradio's copies are deleted after an hour.
+        answer = answers[-1]
+        return sources_html(answer, answer.language, support(answer), translations) + citation_map(answers, support)
+
+    def write_export(request: gr.Request, name: str, data: bytes) -> str:
+        # One file of each kind per session, rewritten on each export (the name hides the session id), so
+        # exporting again and again takes no more disk; Gradio's copies are deleted after an hour.
         if not exports:
             exports.append(Path(tempfile.mkdtemp(prefix="conversations-")))
         folder = exports[0] / hashlib.sha256((request.session_hash or "").encode()).hexdigest()[:32]
         folder.mkdir(parents=True, exist_ok=True)  # also when a cleaner emptied the temporary folder
-        path = folder / "conversation.md"
-        path.write_text(conversation_markdown(answers), encoding="utf-8")
+        path = folder / name
+        path.write_bytes(data)
         return str(path)
+
+    def export(answers: list, request: gr.Request):
+        answers = completed(answers)
+        return write_export(request, "conversation.md", conversation_markdown(answers).encode()) if answers else None
+
+    def export_pdf(answers: list, ui_lang: str, request: gr.Request):
+        answers = completed(answers)
+        return write_export(request, "conversation.pdf", conversation_pdf(answers, ui_lang)) if answers else None
 
     def translate(answers: list, ui_lang: str, request: gr.Request):
         answers = completed(answers)
@@ -217,18 +217,19 @@ def build_app(settings: Settings, load: Callable[[], Pipeline]) -> gr.Blocks:
                 status = _label("time_limit", ui_lang).format(seconds=f"{item.seconds:g}")
             elif isinstance(item, Exception):
                 status = str(item) if isinstance(item, BotError) else _label("internal_error", ui_lang)
-        return sources_html(answer, answer.language, runner.pipeline.sentence_scores, translations), status
+        return panel(answers, translations), status
 
     def relabel(ui_lang: str, answers: list):
         return (gr.update(label=_label("question", ui_lang), placeholder=_label("placeholder", ui_lang)),
                 gr.update(value=_label("send", ui_lang)), gr.update(value=_label("stop", ui_lang)),
-                gr.update(value=_label("export", ui_lang)), gr.update(value=_label("translate", ui_lang)),
+                gr.update(value=_label("export", ui_lang)), gr.update(value=_label("export_pdf", ui_lang)),
+                gr.update(value=_label("translate", ui_lang)),
                 gr.update(label=_label("comment", ui_lang)), f"## {_label('title', ui_lang)}",
                 _label("intro", ui_lang), gr.update(value=_label("new_conversation", ui_lang)), report(ui_lang),
                 *offer_updates(guide.offer(completed(answers), ui_lang)))
 
     def report(ui_lang: str) -> str:
-        return report_html(documents, chunks, _label("report", ui_lang)) if documents else ""
+        return report_html(documents, chunks, ui_lang, english) if documents else ""
 
     def offer(answers: list, ui_lang: str):
         return offer_updates(guide.offer(completed(answers), ui_lang))
@@ -242,7 +243,7 @@ def build_app(settings: Settings, load: Callable[[], Pipeline]) -> gr.Blocks:
 
     def new_conversation(ui_lang: str, request: gr.Request):
         stop(request)  # a question still running is ended; its page event is cancelled with it
-        return ([], [], sources_html(None, ui_lang), "", None, *offer_updates(guide.offer([], ui_lang)),
+        return ([], [], sources_html(None, ui_lang), "", None, None, *offer_updates(guide.offer([], ui_lang)),
                 saved.dump([], ui_lang))
 
     first = guide.offer([], "fr")
@@ -280,6 +281,9 @@ def build_app(settings: Settings, load: Callable[[], Pipeline]) -> gr.Blocks:
                     new_btn = gr.Button(_label("new_conversation", "fr"), elem_id="new-conversation")
                     export_btn = gr.Button(_label("export", "fr"), elem_id="export")
                     export_file = gr.File(label="Markdown", interactive=False, height=80, elem_id="export-file")
+                with gr.Row():
+                    export_pdf_btn = gr.Button(_label("export_pdf", "fr"), elem_id="export-pdf")
+                    export_pdf_file = gr.File(label="PDF", interactive=False, height=80, elem_id="export-pdf-file")
             with gr.Column(scale=2):
                 sources = gr.HTML(sources_html(None, "fr"), elem_id="sources")
                 translate_btn = gr.Button(_label("translate", "fr"), elem_id="translate")
@@ -299,15 +303,17 @@ def build_app(settings: Settings, load: Callable[[], Pipeline]) -> gr.Blocks:
                  .then(keep, [answers, ui_lang], [stored], queue=False, api_visibility="private")
         demo.load(restore, [stored, ui_lang], [chat, answers, sources, ui_lang, *offered], queue=False,
                   api_visibility="private")
-        new_btn.click(new_conversation, [ui_lang], [chat, answers, sources, status, export_file, *offered, stored],
+        new_btn.click(new_conversation, [ui_lang],
+                      [chat, answers, sources, status, export_file, export_pdf_file, *offered, stored],
                       queue=False, cancels=asked, api_visibility="private")
         halt.click(stop, None, None, queue=False, api_name="stop")
         chat.like(like, [answers, comment, ui_lang], [status, comment], queue=False)
         export_btn.click(export, [answers], [export_file], queue=False)
+        export_pdf_btn.click(export_pdf, [answers, ui_lang], [export_pdf_file], queue=False)
         translate_btn.click(translate, [answers, ui_lang], [sources, status], concurrency_id="model")
         ui_lang.change(relabel, [ui_lang, answers],
-                       [box, send, halt, export_btn, translate_btn, comment, title, intro, new_btn, report_view,
-                        *offered],
+                       [box, send, halt, export_btn, export_pdf_btn, translate_btn, comment, title, intro, new_btn,
+                        report_view, *offered],
                        queue=False, api_visibility="private") \
                .then(keep, [answers, ui_lang], [stored], queue=False, api_visibility="private")
     demo.queue(default_concurrency_limit=settings.concurrency, max_size=settings.max_queue)
@@ -320,7 +326,8 @@ def build_app(settings: Settings, load: Callable[[], Pipeline]) -> gr.Blocks:
 def launch(demo: gr.Blocks, settings: Settings, block: bool = True) -> None:
     """Serve the page, and the HTTP API that `build_app` made under /api, in one server."""
     limit = Middleware(BodyLimit, max_bytes=settings.max_request_bytes, json_under=API_PATH + "/")
-    demo.launch(server_name=settings.host, server_port=settings.port, css=CSS, js=REPORT_JS, show_error=False,
+    demo.launch(server_name=settings.host, server_port=settings.port, css=CSS + REPORT_STYLE,
+                js=REPORT_SCRIPT, show_error=False,
                 prevent_thread_lock=not block, quiet=True, footer_links=[],
                 max_file_size=settings.max_request_bytes, state_session_capacity=settings.max_sessions,
                 app_kwargs={"middleware": [limit], "routes": [Mount(API_PATH, app=demo.http_api)]})

@@ -22,6 +22,7 @@ from bot.types import Passage, Withdrawn
 # attributions 0.30-0.47, right answers at most 0.17.
 MISBOUND_NAME_GAP = 0.25
 _WORD = re.compile(r"[^\W\d_]{3,}|\d+")  # the words compared to spot an answer that repeats the question
+_YES = re.compile(r"^\W*(?:yes|oui)\b", re.IGNORECASE)
 _TITLE = re.compile(r"\b(?:Mr|Mrs|Ms|Dr|Prof|M|Mme|Mlle)\.?\s+([A-Z][\w'’-]+)")
 # "WFOE (Workforce Outsourcing Enterprise)" or "Workforce Outsourcing Enterprise (WFOE)": an acronym's
 # expansion, in parentheses after it, or as capitalised words right before it.
@@ -214,6 +215,17 @@ def asked_class(text: str, ctx: Context) -> str:
     return "other_class"
 
 
+def premise(text: str, ctx: Context) -> str:
+    """'Yes' confirms what the question assumes: one passage the answer cites must name together every
+    name and report term the question is about ('Yes, Yitu set up…' citing what the report says of
+    Philips; 'Yes, drug discovery is part of Healthy China 2030' where no passage joins the two)."""
+    if not _YES.match(MARKER.sub("", text)) or not ctx.asked_names:
+        return ""
+    cited = [ctx.passages[n - 1].chunk.text for n in dict.fromkeys(markers(text))]
+    joined = any(all(mentions_name(name, passage) for name in ctx.asked_names) for passage in cited)
+    return "" if joined else "false_premise"
+
+
 def fragment(text: str, ctx: Context) -> str:
     """An answer with hardly a word beyond names and figures ('42,5 % [1]', 'Shenzhen [2]') is no
     sentence: the reader cannot tell what the figure or name answers."""
@@ -221,7 +233,7 @@ def fragment(text: str, ctx: Context) -> str:
     return "fragment" if len(words) < 2 else ""
 
 
-ANSWER_RULES = (person, echo, quantity, unit, asked_year, asked_class, fragment)
+ANSWER_RULES = (person, echo, quantity, unit, asked_year, asked_class, premise, fragment)
 
 
 def verify(draft: str, question: str, passages: Sequence[Passage], evidence: Evidence | None = None) -> Verdict:
@@ -229,7 +241,8 @@ def verify(draft: str, question: str, passages: Sequence[Passage], evidence: Evi
     body = draft.replace(NOT_FOUND, "").strip()
     if not body:
         return Verdict("", (), "not_found", (), 0, ())
-    checked = check_answer(body, passages, evidence.passage_scores if evidence else None)
+    checked = check_answer(body, passages, evidence.passage_scores if evidence else None,
+                           evidence.texts if evidence else [p.chunk.text for p in passages])
     ctx = Context.of(question, passages, evidence)
     kept, withdrawn = [], list(checked.withdrawn)
     for sentence in split_answer(checked.text):

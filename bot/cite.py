@@ -5,7 +5,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from bot.normalize import figures
+from bot.normalize import figures, fold
 from bot.types import Passage, Withdrawn
 
 _GROUP = re.compile(r"([ \t]*)\[\s*(\d+(?:\s*(?:[,;]|-|–|and|et)\s*\d+)*)\s*\]")
@@ -18,6 +18,11 @@ _LIST_NUMBER = re.compile(r"^\s*(?:\d{1,2}[.)]|[-*•])\s+")
 # A sentence with no figure in common with any passage is attributed by meaning alone only above this
 # (its closeness to the passage or to the passage's closest sentence); below, it is removed.
 MIN_ATTRIBUTION_SIMILARITY = 0.5
+# Below it, a list item of at most this many words is tied to a passage holding all its content words.
+MAX_ITEM_WORDS = 12
+_FUNCTION_WORDS = frozenset("""about also been from have into more most other such than that their them then there
+these they this those through which while with will would dans avec pour sont leur leurs cette entre plus
+comme mais aussi elle elles""".split())
 # All that "Passage [1]", "Passages [1] and [2]" or "Voir la source [2]" hold: a sentence of these is empty.
 _EMPTY = re.compile(r"\b(?:passages?|answer|r[ée]ponse|sources?|see|voir|cf|and|et|or|ou|in|dans|the|le|la|les"
                     r"|of|de|du|des|from)\b|[\W_]", re.IGNORECASE)
@@ -92,13 +97,16 @@ def check_answer(
     raw: str,
     passages: Sequence[Passage],
     similarity: Callable[[list[str]], list[list[float]]] | None = None,
+    texts: Sequence[str] = (),
 ) -> Checked:
     """Make every kept sentence cite a passage that holds its figures.
 
     A sentence whose figures are in no passage is removed (its figures are reported). A sentence
     left uncited, or citing a passage without its figures, gets the passage that holds them, chosen
-    by `similarity(sentences)` (per sentence, similarity to each passage) when given; one that
-    cannot be tied to any passage is removed, as is a sentence with nothing but markers."""
+    by `similarity(sentences)` (per sentence, similarity to each passage) when given, or, for a short
+    list item too far in meaning, the passage whose text (`texts`: each passage with the rendering
+    the model read) holds all its words; one that cannot be tied to any passage is removed, as is a
+    sentence with nothing but markers."""
     text, dropped = normalize_markers(raw, len(passages))
     parts = split_answer(text)
     sentences = [s for s in parts if _EMPTY.sub("", MARKER.sub("", s))]
@@ -130,7 +138,11 @@ def check_answer(
         sims = scores.get(i)
         best = max(candidates, key=lambda j: sims[j]) if (sims and candidates) else (candidates or [None])[0]
         if best is None or (not figs and (sims is None or sims[best] < MIN_ATTRIBUTION_SIMILARITY)):
-            if _is_lead_in(sentence):
+            holder = _holding(sentence, texts, candidates)
+            if holder is not None:
+                kept.append(_attach(MARKER.sub("", sentence).rstrip(), holder + 1))
+                attributed += 1
+            elif _is_lead_in(sentence):
                 kept.append(sentence)
             else:
                 removed += 1
@@ -142,6 +154,23 @@ def check_answer(
     cited_numbers = tuple(dict.fromkeys(n for s in kept for n in markers(s)))
     return Checked(final, cited_numbers, dropped, tuple(dict.fromkeys(unsupported)), attributed, removed,
                    tuple(withdrawn))
+
+
+def _stem(word: str) -> str:
+    return word[:6]
+
+
+def _holding(sentence: str, texts: Sequence[str], candidates: Sequence[int]) -> int | None:
+    """The first passage whose text holds every content word of a short item ('- Billing and
+    appointment scheduling'): a list item too short to embed near its passage is tied by its words."""
+    words = re.findall(r"[^\W\d_]+", fold(_LIST_NUMBER.sub("", MARKER.sub("", sentence))))
+    content = {_stem(w) for w in words if len(w) >= 4 and w not in _FUNCTION_WORDS}
+    if not content or len(words) > MAX_ITEM_WORDS:
+        return None
+    for j in candidates:
+        if j < len(texts) and content <= {_stem(w) for w in re.findall(r"[^\W\d_]+", fold(texts[j]))}:
+            return j
+    return None
 
 
 def _attach(body: str, n: int) -> str:

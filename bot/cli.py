@@ -1,4 +1,4 @@
-"""Thin command line: models | index | ask | eval | serve | bench | soak."""
+"""Thin command line: models | index | render | ask | eval | serve | bench | soak."""
 from __future__ import annotations
 
 import argparse
@@ -155,6 +155,31 @@ def cmd_index(settings: Settings, args) -> int:
     return 0
 
 
+def cmd_render(settings: Settings, args) -> int:
+    from bot.index import load_or_build
+    from bot.models import GENERATORS
+    from bot.renderings import MIN_SIMILARITY, RENDERER, build
+    from bot.runtime import load_embedder, load_generator
+
+    embedder = load_embedder(settings)
+    index = load_or_build(settings, embedder)
+
+    def close(line: str, rendering: str) -> bool:
+        vectors = embedder.embed_documents([line, rendering])
+        return float(vectors[0] @ vectors[1]) >= MIN_SIMILARITY
+
+    generator = load_generator(settings.with_(generator=RENDERER, llm_url="", max_answer_seconds=math.inf))
+
+    def translate(messages: list[dict[str, str]]) -> str:  # an English text runs to about 2/3 token per character
+        return "".join(generator.stream(messages, 2 * len(messages[-1]["content"]) // 3 + 50))
+
+    made = build(index.chunks, translate, settings.renderings_path, GENERATORS[RENDERER].sha256, close,
+                 progress=lambda note: print(note, file=sys.stderr, flush=True))
+    print(f"English renderings in {settings.renderings_path}: {made.reused} lines reused, {made.made} made, "
+          f"{made.kept_french} kept in French (a figure or name was lost).", file=sys.stderr)
+    return 0
+
+
 def cmd_ask(settings: Settings, args) -> int:
     from bot.runtime import load_pipeline
 
@@ -263,6 +288,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("index", help="chunk and embed corpus/ into index/")
     p.add_argument("--if-stale", action="store_true", help="do nothing when the index is up to date")
     p.set_defaults(func=cmd_index)
+    p = sub.add_parser("render", help="make the English renderings of the passages (cached in index/)")
+    p.set_defaults(func=cmd_render)
     p = sub.add_parser("ask", help="answer a question, or one per stdin line with --jsonl")
     p.add_argument("question", nargs="*")
     p.add_argument("--jsonl", action="store_true", help="one question (or JSON object) per line in, one JSON out")

@@ -47,6 +47,8 @@ class Settings:
     history_turns: int = 2  # the previous question and its answer
     history_chars: int = 600  # per turn given back to the model
     max_answer_seconds: float = 60.0  # a question still running after this is ended
+    # English renderings of the passages' lines, made by `python -m bot render` (bot/renderings.py)
+    renderings_path: Path = ROOT / "index" / "renderings.en.jsonl"
     # UI
     host: str = "127.0.0.1"
     port: int = 7860

@@ -21,10 +21,16 @@ class Scored:
 
 class Evidence:
     def __init__(self, embedder: Embedder, passages: Sequence[Passage],
-                 passage_vectors: Callable[[], np.ndarray]):
+                 passage_vectors: Callable[[], np.ndarray], renderings: Sequence[str | None] = ()):
+        """`renderings`: per passage, the text the model read instead of it (its English rendering) or
+        None; its sentences count as the passage's too."""
         self._embedder = embedder
         self._passage_vectors = passage_vectors
         self.sentences = [(n, s) for n, p in enumerate(passages, 1) for s in sentences_of(p.chunk.text)]
+        self.sentences += [(n, s) for n, text in enumerate(renderings, 1) if text for s in sentences_of(text)]
+        # Each passage's words, in the report's language and in the one the model read
+        self.texts = [p.chunk.text + "\n" + ((renderings[i] if i < len(renderings) else None) or "")
+                      for i, p in enumerate(passages)]
         self._wholes: np.ndarray | None = None
         self._parts: np.ndarray | None = None
 

@@ -21,6 +21,7 @@ from bot.localize import localize
 from bot.prompts import (DISAGREE, NAME_HINT, NOT_COVERED, NOT_FOUND, REPAIR_HINT, SENTENCE_HINT, build_messages,
                          error_message, translation_messages)
 from bot.questions import asks_overview, is_follow_up
+from bot.renderings import Renderings
 from bot.retrieve import Retriever, focus, whole_table
 from bot.sanitize import clean_question, clean_text
 from bot.types import (Answer, Citation, Done, Event, Language, Passage, Retrieved, Status, Timings,
@@ -30,8 +31,10 @@ from bot.types import (Answer, Citation, Done, Event, Language, Passage, Retriev
 class Pipeline:
     """Holds the loaded models; every question goes through `stream` (or `answer`, which drains it)."""
 
-    def __init__(self, settings: Settings, embedder: Embedder, retriever: Retriever, generator: Generator):
+    def __init__(self, settings: Settings, embedder: Embedder, retriever: Retriever, generator: Generator,
+                 renderings: Renderings | None = None):
         self.settings = settings
+        self.renderings = renderings
         self.embedder = embedder
         self.retriever = retriever
         self.generator = generator
@@ -101,8 +104,10 @@ class Pipeline:
 
         yield Status("writing")
         messages = build_messages(question, language, list(shown), list(history),
-                                  turns=self.settings.history_turns, chars=self.settings.history_chars)
-        evidence = Evidence(self.embedder, shown, lambda: self.retriever.vectors([p.chunk for p in shown]))
+                                  turns=self.settings.history_turns, chars=self.settings.history_chars,
+                                  renderings=self.renderings)
+        read = [self.renderings.english(p.chunk) for p in shown] if self.renderings and language == "en" else []
+        evidence = Evidence(self.embedder, shown, lambda: self.retriever.vectors([p.chunk for p in shown]), read)
         draft = yield from self._generate(messages, timings, elapsed)
         verdict = verify(draft, question, shown, evidence)
         # The draft gave a figure the passages attach to something else (2028 for 2030, the market for a

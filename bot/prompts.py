@@ -1,10 +1,16 @@
 """Every prompt and every fixed user-facing sentence, in French and English."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+from bot.binding import mentions_name, names_in, specific
 from bot.glossary import english_terms, french_terms
 from bot.normalize import fold
 from bot.questions import bare_topic
 from bot.types import Language, Passage, Turn
+
+if TYPE_CHECKING:
+    from bot.renderings import Renderings
 
 NOT_FOUND = "NOT_FOUND"
 
@@ -25,6 +31,12 @@ SYSTEM = (
 LANGUAGE_NAME = {"fr": "French", "en": "English"}
 
 TRANSLATE = "Translate this passage from a French report into {language}. Reply with the translation only."
+# One line of a passage, rendered once for English readers (bot/renderings.py).
+TRANSLATE_LINE = ("Translate this line of a French report into English, completely: every clause and every item "
+                  "of a list. Keep names, acronyms and figures exactly as written; use the report terms' English "
+                  "given after it. Reply with the translation only.")
+# Its second form, for a line the first one did not render faithfully.
+TRANSLATE_PLAIN = ("You translate French text into English.", "Translate into English:\n\n{line}")
 TRANSLATE_ANSWER = ("Translate this sentence into {language}. Keep names and figures exactly as written. "
                     "Reply with the translation only.")
 
@@ -53,6 +65,10 @@ SENTENCE_HINT = {
 # Another document states another figure for what the answer gives.
 DISAGREE = {"fr": "Attention : le document {source} donne un autre chiffre : « {words} » [{n}].",
             "en": "Note: the document {source} gives a different figure: « {words} » [{n}]."}
+
+# The question names a company, zone or law that several passages mention: each has something to say.
+SUBJECT_HINT = {"fr": "Les passages {numbers} parlent de {name} : dis ce que dit chacun d'eux.",
+                "en": "Passages {numbers} mention {name}: say what each of them says."}
 
 # A question that is only a topic ("PIPL?", "What about TCM?", "NMPA ?").
 TOPIC_QUESTION = {"fr": "Que dit le rapport sur {topic} ?", "en": "What does the report say about {topic}?"}
@@ -83,6 +99,8 @@ REASONS = {
     "untied": {"fr": "une phrase ne s'appuie sur aucun passage", "en": "a sentence rests on no passage"},
     "empty": {"fr": "la réponse ne contenait que des renvois", "en": "the answer held only references"},
     "echo": {"fr": "la réponse ne faisait que répéter la question", "en": "the answer only repeated the question"},
+    "false_premise": {"fr": "les passages cités ne disent pas ce que la question suppose",
+                      "en": "the passages cited do not say what the question assumes"},
     "fragment": {"fr": "la réponse n'était pas une phrase", "en": "the answer was not a sentence"},
     "no_figure": {"fr": "la question demande un chiffre que le rapport ne donne pas",
                   "en": "the question asks for a figure the report does not give"},
@@ -181,38 +199,50 @@ UI = {
     "follow_ups": {"fr": "Pour aller plus loin :", "en": "To go further:"},
     "new_conversation": {"fr": "Nouvelle conversation", "en": "New conversation"},
     # The report beside the chat; a source card opens it at its passage.
-    "report": {"fr": "Le rapport (cliquez sur une source pour l'y retrouver)",
-               "en": "The report (click a source to find it there)"},
+    "report": {"fr": "Le rapport (cliquez sur une source ou un [n] pour l'y retrouver)",
+               "en": "The report (click a source or an [n] to find it there)"},
     "in_report": {"fr": "Voir ce passage dans le rapport", "en": "Show this passage in the report"},
     "flagged": {"fr": "Ce document contient du texte adressé à un assistant IA ; il est montré comme une citation "
                       "et n'a pas servi à répondre.",
                 "en": "This document contains text addressed to an AI assistant; it is shown as a quotation and "
                       "was not used to answer."},
+    # The report view: a cited passage in English, the document picker; the conversation as a PDF.
+    "to_english": {"fr": "Lire ce passage en anglais", "en": "Read this passage in English"},
+    "to_french": {"fr": "Revenir au texte français", "en": "Back to the French text"},
+    "document": {"fr": "Document", "en": "Document"},
+    "export_pdf": {"fr": "Exporter la conversation (PDF)", "en": "Export the conversation (PDF)"},
+    "export_title": {"fr": "IA en santé en Chine — conversation", "en": "AI in healthcare in China — conversation"},
 }
 
 _QUOTES = str.maketrans({"«": "‹", "»": "›"})
 
 
-def format_passage(n: int, passage: Passage) -> str:
+def format_passage(n: int, passage: Passage, renderings: Renderings | None = None) -> str:
     """'[n] (section) « text »': the marker the answer cites, then the passage as quoted data (a
-    guillemet inside the text is changed so that it cannot close the quote)."""
-    section = passage.chunk.section.translate(_QUOTES)
-    return f"[{n}] ({section}) « {passage.chunk.text.translate(_QUOTES)} »"
+    guillemet inside the text is changed so that it cannot close the quote); with `renderings`, in
+    English where a checked rendering exists."""
+    chunk = passage.chunk
+    section = renderings.section(chunk) if renderings else chunk.section
+    text = (renderings.english(chunk) if renderings else None) or chunk.text
+    return f"[{n}] ({section.translate(_QUOTES)}) « {text.translate(_QUOTES)} »"
 
 
 def build_messages(question: str, language: Language, passages: list[Passage],
-                   history: list[Turn], *, turns: int, chars: int) -> list[dict[str, str]]:
+                   history: list[Turn], *, turns: int, chars: int,
+                   renderings: Renderings | None = None) -> list[dict[str, str]]:
     """Chat messages for the generator: fixed system prompt, the last `turns` turns of the history
     (each cut to `chars` characters), passages, question.
     A bare topic ("PIPL?") is asked as "What does the report say about PIPL?"; the report's own
-    words for the question's terms follow it ("TCM" -> "MTC"); an English answer gets the English
-    rendering of the passages' report terms."""
+    words for the question's terms follow it ("TCM" -> "MTC"); an English answer reads the passages'
+    English renderings where they exist, and the English rendering of the report terms left in French."""
     messages = [{"role": "system", "content": SYSTEM}]
     for turn in history[max(0, len(history) - turns):] if turns else []:
         messages.append({"role": turn.role, "content": turn.content[:chars]})
-    body = "\n\n".join(format_passage(i, p) for i, p in enumerate(passages, 1))
+    renderings = renderings if language == "en" else None
+    body = "\n\n".join(format_passage(i, p, renderings) for i, p in enumerate(passages, 1))
     if language == "en":
-        pairs = dict(pair for p in passages for pair in english_terms(p.chunk.text))
+        french = [p.chunk.text for p in passages if not (renderings and renderings.english(p.chunk))]
+        pairs = dict(pair for text in french for pair in english_terms(text))
         if pairs:
             body += "\n\n" + GLOSSARY_HINT.format(pairs="; ".join(f"{fr} = {en}" for fr, en in pairs.items()))
     topic = bare_topic(question) if not history else None  # a follow-up's topic is read with its context
@@ -220,11 +250,28 @@ def build_messages(question: str, language: Language, passages: list[Passage],
     said = [t for t in french_terms(question) if fold(t) not in fold(question)]
     if said:
         asked += " " + REPORT_WORDS[language].format(terms=", ".join(said))
+    hints = "".join(f"\n{SUBJECT_HINT[language].format(numbers=_numbers(ns, language), name=name)}"
+                    for name, ns in _mentioned(question, passages).items())
     messages.append({
         "role": "user",
-        "content": f"Passages:\n{body}\n\nQuestion: {asked}\n{ANSWER_IN[language]}",
+        "content": f"Passages:\n{body}\n\nQuestion: {asked}{hints}\n{ANSWER_IN[language]}",
     })
     return messages
+
+
+def _mentioned(question: str, passages: list[Passage]) -> dict[str, list[int]]:
+    """The question's specific names ('WeDoctor', 'Infervision') that two passages or more mention."""
+    found = {}
+    for name in dict.fromkeys(n for n in names_in(question) if specific(n)):
+        numbers = [i for i, p in enumerate(passages, 1) if mentions_name(name, p.chunk.text)]
+        if len(numbers) >= 2:
+            found[name] = numbers
+    return found
+
+
+def _numbers(numbers: list[int], language: Language) -> str:
+    marks = [f"[{n}]" for n in numbers]
+    return f"{', '.join(marks[:-1])} {'et' if language == 'fr' else 'and'} {marks[-1]}"
 
 
 def translation_messages(text: str, language: Language, answer: bool = False) -> list[dict[str, str]]:
@@ -232,6 +279,18 @@ def translation_messages(text: str, language: Language, answer: bool = False) ->
     system = TRANSLATE_ANSWER if answer else TRANSLATE
     return [{"role": "system", "content": system.format(language=LANGUAGE_NAME[language])},
             {"role": "user", "content": text}]
+
+
+def translation_lines(line: str) -> list[dict[str, str]]:
+    """One line of a passage, with the English rendering of the report terms it uses."""
+    pairs = english_terms(line)
+    terms = "\n\n" + GLOSSARY_HINT.format(pairs="; ".join(f"{fr} = {en}" for fr, en in pairs)) if pairs else ""
+    return [{"role": "system", "content": TRANSLATE_LINE}, {"role": "user", "content": line + terms}]
+
+
+def plain_translation(line: str) -> list[dict[str, str]]:
+    system, user = TRANSLATE_PLAIN
+    return [{"role": "system", "content": system}, {"role": "user", "content": user.format(line=line)}]
 
 
 def error_message(key: str, language: Language, **values) -> str:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 from bot.cite import MARKER, split_answer
 from bot.chunk import sentences_of
@@ -15,6 +15,7 @@ from bot.types import Answer, Chunk, Citation, Language, Passage
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|<>~])")
 
 Scorer = Callable[[str, list[str]], list[float]]
+Supports = Mapping[int, str]  # citation number -> the sentence of its passage that supports the answer
 
 
 def escape_markdown(text: str) -> str:
@@ -23,8 +24,9 @@ def escape_markdown(text: str) -> str:
 
 
 def answer_markdown(answer: Answer) -> str:
-    """The answer as Markdown, each [n] a link to source n in the sources panel; a refusal says why and
-    which passages came nearest, each a link to its card in the panel."""
+    """The answer as Markdown, each [n] a link to source n in the sources panel (the page's script opens it
+    in the report view: `citation_map`); a refusal says why and which passages came nearest, each a link
+    to its card in the panel."""
     text = escape_markdown(answer.text)
     text = re.sub(r"\\\[(\d+)\\\]", lambda m: f"[[{m.group(1)}]](#source-{m.group(1)})", text)
     return (text + _refusal_markdown(answer)) if answer.abstained else text
@@ -67,9 +69,10 @@ def _word_overlap(claim: str, sentences: list[str]) -> list[float]:
     return scores
 
 
-def supporting_sentence(answer: Answer, citation: Citation, score: Scorer | None = None) -> str:
-    """The sentence of the cited passage that best supports the answer's sentences citing it."""
-    claims = [MARKER.sub("", s) for s in split_answer(answer.text) if f"[{citation.n}]" in s]
+def supporting_sentence(text: str, citation: Citation, score: Scorer | None = None) -> str:
+    """The sentence of the cited passage that best supports the sentences of the answer `text` citing it:
+    shared words and figures, and with `score`, closeness of meaning."""
+    claims = [MARKER.sub("", s) for s in split_answer(text) if f"[{citation.n}]" in s]
     sentences = sentences_of(citation.chunk.text)
     if not claims or not sentences:
         return ""
@@ -81,7 +84,27 @@ def supporting_sentence(answer: Answer, citation: Citation, score: Scorer | None
     return sentences[max(range(len(sentences)), key=totals.__getitem__)]
 
 
-def sources_html(answer: Answer | None, language: Language, score: Scorer | None = None,
+def supports(text: str, citations: Sequence[Citation], score: Scorer | None = None) -> dict[int, str]:
+    """Each citation's supporting sentence (the sources panel marks it, a click on [n] highlights it in
+    the report); chosen once per answer by the caller, who gives the same to both."""
+    return {c.n: s for c in citations if (s := supporting_sentence(text, c, score))}
+
+
+def citation_map(answers: Sequence[Answer], support: Callable[[Answer], Supports] | None = None) -> str:
+    """What a click on [n] in the chat opens, hidden in the page: for each answer with citations, counted
+    back from the last one (as the page counts the chat's answers with links, so that a stopped question
+    or a trimmed conversation shifts nothing), each marker's passage and supporting sentence."""
+    choose = support or (lambda a: supports(a.text, a.citations))
+    entries = []
+    for back, answer in enumerate(a for a in reversed(answers) if a.citations and not a.abstained):
+        chosen = choose(answer)
+        spans = "".join(f'<span data-n="{c.n}" data-chunk="{html.escape(c.chunk.id)}">'
+                        f'{html.escape(chosen.get(c.n, ""))}</span>' for c in answer.citations)
+        entries.append(f'<div data-back="{back}">{spans}</div>')
+    return f'<div class="citation-map" hidden>{"".join(entries)}</div>'
+
+
+def sources_html(answer: Answer | None, language: Language, support: Supports | None = None,
                  translations: dict[int, str] | None = None) -> str:
     """The cited passages with number, section, location, text; the supporting sentence marked. Retrieved
     passages that address an AI assistant follow, quoted under a warning, so the reader sees them."""
@@ -90,13 +113,14 @@ def sources_html(answer: Answer | None, language: Language, score: Scorer | None
         empty = {"fr": "Aucune source pour cette réponse.", "en": "No sources for this answer."}[language]
         nearest = _nearest_cards(answer, language) if answer else ""
         return f'<div class="sources"><p class="empty">{empty}</p>{nearest}{flagged}</div>'
+    support = supports(answer.text, answer.citations) if support is None else support
     cards = []
     for citation in answer.citations:
         chunk = citation.chunk
         body = html.escape(chunk.text)
-        support = supporting_sentence(answer, citation, score)
-        if support:
-            body = body.replace(html.escape(support), f"<mark>{html.escape(support)}</mark>", 1)
+        sentence = support.get(citation.n, "")
+        if sentence:
+            body = body.replace(html.escape(sentence), f"<mark>{html.escape(sentence)}</mark>", 1)
         body = body.replace("\n", "<br>")
         extra = ""
         if translations and citation.n in translations:

@@ -9,6 +9,7 @@ from bot.models import EMBEDDER, GENERATORS, check_model
 from bot.pipeline import Pipeline
 from bot.prompts import SYSTEM
 from bot.remote import RemoteGenerator
+from bot.renderings import RENDERER, load as load_renderings
 from bot.retrieve import Retriever
 
 
@@ -42,4 +43,5 @@ def load_pipeline(settings: Settings, embedder=None, generator=None) -> Pipeline
     generator = generator or load_generator(settings)
     index = load_or_build(settings, embedder)
     retriever = Retriever(index, embedder, settings.retrieval, settings.rrf_k)
-    return Pipeline(settings, embedder, retriever, generator)
+    renderings = load_renderings(settings.renderings_path, GENERATORS[RENDERER].sha256)
+    return Pipeline(settings, embedder, retriever, generator, renderings)

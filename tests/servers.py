@@ -54,10 +54,11 @@ def serve(folder: Path, **env_vars: str):
 
 
 @contextmanager
-def apps_in_process(folder: Path, default_generator):
-    """Apps in this process over the real report, indexed with the stand-in embedder. Yields
-    start(generator=None, load=None, **bounds) -> (url, pipeline), each app with its own port and bounds
-    and `default_generator()` unless given one; every app is closed at the end."""
+def apps_in_process(folder: Path, default_generator, documents: dict[str, str] | None = None):
+    """Apps in this process over the real report (and `documents`, file name -> text, beside it), indexed with
+    the stand-in embedder. Yields start(generator=None, load=None, renderings=None, **bounds) -> (url, pipeline),
+    each app with its own port and bounds and `default_generator()` unless given one; every app is closed at
+    the end."""
     from bot.app import build_app, launch
     from bot.config import load_settings
     from bot.index import build_index
@@ -67,15 +68,18 @@ def apps_in_process(folder: Path, default_generator):
 
     (folder / "corpus").mkdir()
     shutil.copy(ROOT / "corpus" / "ia-sante-chine-partie-2.txt", folder / "corpus")
+    for name, text in (documents or {}).items():
+        (folder / "corpus" / name).write_text(text, encoding="utf-8")
     base = load_settings({}).with_(corpus_dir=folder / "corpus", index_dir=folder / "index",
                                    feedback_path=folder / "feedback.jsonl")
     embedder = HashEmbedder()
     index = build_index(base, embedder)
     demos = []
 
-    def start(generator=None, load=None, **bounds):
+    def start(generator=None, load=None, renderings=None, **bounds):
         settings = base.with_(port=free_port(), **bounds)
-        pipeline = Pipeline(settings, embedder, Retriever(index, embedder), generator or default_generator())
+        pipeline = Pipeline(settings, embedder, Retriever(index, embedder), generator or default_generator(),
+                            renderings)
         demo = build_app(settings, load or (lambda: pipeline))
         launch(demo, settings, block=False)
         demos.append(demo)

@@ -7,7 +7,7 @@ import pytest
 
 from bot.config import ROOT
 
-from servers import browser_page, serve
+from servers import apps_in_process, browser_page, serve
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
 
@@ -294,3 +294,151 @@ def test_missing_models_are_explained_in_the_page(tmp_path, playwright):
         page.click("#send")
         page.wait_for_function("document.querySelector('#status').innerText.includes('make setup')", timeout=30_000)
         browser.close()
+
+
+# The report beside the chat, in an app of this process with the stand-in model over the report and a second
+# document: [n] opens its passage with the supporting sentence highlighted, in English on demand, in its
+# document; the conversation exports as a PDF.
+
+NOTES = "notes-marche.md"
+MARKET = "What is China's AI healthcare market projected to be worth by 2028?"
+DEVICES = "Combien de dispositifs médicaux d'IA de classe III"
+
+
+def in_english(line: str) -> str:
+    return f"In English: {line}"
+
+
+@pytest.fixture(scope="module")
+def reading(playwright, tmp_path_factory):
+    """(page, renderings, chunks by id): the app answering with the gold references."""
+    from bot.renderings import Renderings, line_key
+    from fakes import AnswerKey
+
+    replies = {q: f"{g.reference} [1]" for q, g in gold_by_question().items()}
+    lines = {line.strip() for line in (ROOT / "corpus" / "ia-sante-chine-partie-2.txt").read_text("utf-8").splitlines()}
+    renderings = Renderings({line_key(line, "stand-in"): in_english(line) for line in lines if line}, "stand-in")
+    notes = "# Notes de lecture\n\nUne note brève sur la télémédecine rurale, pour une seconde lecture du marché.\n"
+    with apps_in_process(tmp_path_factory.mktemp("reading"), lambda: AnswerKey(replies), {NOTES: notes}) as start:
+        url, pipeline = start(renderings=renderings)
+        browser, page = browser_page(playwright, url)
+        yield page, renderings, {c.id: c for c in pipeline.retriever.index.chunks}
+        browser.close()
+
+
+def citation(page, answer: int):
+    """The first [n] link of the chat's answer number `answer` (0: the first), its n, and the passage id and
+    sentence the page was given for it, counted back from the last answer."""
+    answers = page.locator("#chat [data-testid='bot']")
+    link = answers.nth(answer).locator("a[href^='#source-']").first
+    n = link.get_attribute("href").removeprefix("#source-")
+    entry = page.locator(f"#sources .citation-map [data-back='{answers.count() - 1 - answer}'] [data-n='{n}']")
+    return link, n, entry.get_attribute("data-chunk"), entry.text_content()
+
+
+def opened(page, chunk: str) -> None:
+    page.wait_for_function("(id) => [...document.querySelectorAll('#report .outlined')].length > 0 && [...document"
+                           ".querySelectorAll('#report .outlined')].every((b) => b.dataset.chunks.split(' ')"
+                           ".includes(id))", arg=chunk, timeout=10_000)
+
+
+def test_a_citation_in_an_answer_opens_its_passage_with_the_supporting_sentence(reading):
+    page, _, chunks = reading
+    ask(page, MARKET, "Réponse en")
+    link, n, chunk, sentence = citation(page, 0)
+    assert chunk == page.locator(f"#sources #source-{n}").get_attribute("data-chunk")
+    assert sentence and sentence in chunks[chunk].text and page.inner_text(f"#sources #source-{n} mark") == sentence
+    assert not page.evaluate("document.querySelector('#report details').open")
+    link.click()
+    page.wait_for_function("document.querySelector('#report details').open", timeout=10_000)
+    opened(page, chunk)
+    mark = page.locator("#report .outlined mark.support")
+    assert mark.count() == 1 and len(mark.inner_text()) > 20 and mark.inner_text() in sentence
+    assert "#" not in page.url  # the page did not jump to the card: the report view was opened
+    page.wait_for_timeout(500)  # the scroll
+    box, view = mark.bounding_box(), page.locator("#report .report-body").bounding_box()
+    assert view["y"] - 1 <= box["y"] < view["y"] + view["height"], (box, view)
+    assert 0 <= box["y"] < page.viewport_size["height"], box
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "citation-in-report.png"))
+
+
+def test_each_answer_s_citation_opens_its_own_passage(reading):
+    page, _, _ = reading
+    devices = next(q for q in gold_by_question() if q.startswith(DEVICES))
+    ask(page, devices, "Réponse en")
+    (first, _, market, _), (second, _, devices_chunk, sentence) = citation(page, 0), citation(page, 1)
+    assert market != devices_chunk
+    first.click()
+    opened(page, market)
+    second.click()
+    opened(page, devices_chunk)
+    assert page.locator("#report .outlined mark.support").inner_text() in sentence
+
+
+def test_the_outlined_passage_switches_to_english_and_back(reading):
+    from bot.prompts import UI
+
+    page, renderings, chunks = reading
+    link, _, chunk, _ = citation(page, 1)
+    link.click()
+    opened(page, chunk)
+    toggle = page.locator("#report .english-toggle")
+    assert toggle.is_visible() and toggle.inner_text() == UI["to_english"]["fr"]
+    french = page.locator("#report .outlined").first.inner_text()
+    toggle.click()
+    rendering = page.locator("#report .english-rendering")
+    rendering.wait_for(timeout=5_000)
+    assert rendering.inner_text().split() == renderings.english(chunks[chunk]).split()
+    assert rendering.inner_text().startswith("In English: ")
+    assert not page.locator("#report .outlined").first.is_visible()
+    assert toggle.inner_text() == UI["to_french"]["fr"]
+    page.screenshot(path=str(ARTIFACTS / "report-in-english.png"))
+    toggle.click()
+    assert rendering.count() == 0 and page.locator("#report .outlined").first.inner_text() == french
+    assert toggle.inner_text() == UI["to_english"]["fr"]
+
+
+def test_the_document_picker_lists_the_documents_and_a_citation_goes_back_to_its_own(reading):
+    page, _, _ = reading
+    picker = page.locator("#report .document-picker")
+    report, notes = (page.locator(f"#report .report-document[data-source='{name}']")
+                     for name in ("ia-sante-chine-partie-2.txt", NOTES))
+    assert picker.locator("option").all_inner_texts() == ["ia-sante-chine-partie-2.txt", NOTES]
+    toggle = page.locator("#report .english-toggle")
+    picker.select_option(NOTES)
+    assert notes.is_visible() and not report.is_visible() and "Notes de lecture" in notes.inner_text()
+    assert not toggle.is_visible()  # the outlined passage is not on the screen
+    page.screenshot(path=str(ARTIFACTS / "report-picker.png"))
+    link, _, chunk, _ = citation(page, 0)
+    link.click()
+    opened(page, chunk)
+    assert picker.input_value() == "ia-sante-chine-partie-2.txt" and report.is_visible() and not notes.is_visible()
+    assert toggle.is_visible()
+
+
+def test_a_source_card_marks_the_same_sentence_in_the_report(reading):
+    page, _, _ = reading
+    card = page.locator("#sources .source[data-chunk]").first
+    card.locator(".head").click()
+    opened(page, card.get_attribute("data-chunk"))
+    assert page.locator("#report .outlined mark.support").inner_text() in card.locator("mark").inner_text()
+
+
+def test_the_conversation_exports_as_a_pdf_with_its_citations_as_footnotes(reading):
+    import io
+
+    from pypdf import PdfReader
+
+    page, _, chunks = reading
+    _, _, chunk, _ = citation(page, 0)
+    page.click("#export-pdf")
+    link = page.wait_for_selector("#export-pdf-file a[href*='conversation']", timeout=30_000)
+    href = link.get_attribute("href")
+    data = urllib.request.urlopen(href if href.startswith("http") else page.url + href.lstrip("/")).read()
+    assert data.startswith(b"%PDF-")
+    (ARTIFACTS / "conversation.pdf").write_bytes(data)
+    text = " ".join(" ".join(p.extract_text() for p in PdfReader(io.BytesIO(data)).pages).split())
+    assert "1. What is China" in text and "2. Combien de dispositifs médicaux" in text
+    assert f"1. {chunks[chunk].location} — ia-sante-chine-partie-2.txt" in text and "2. " in text
+    page.screenshot(path=str(ARTIFACTS / "pdf-export.png"))

@@ -207,6 +207,7 @@ class FixedEvidence:
 
     def __init__(self, ps, scores: dict[str, float]):
         self.ps, self.scores = ps, scores
+        self.texts = [p.chunk.text for p in ps]
 
     def passage_scores(self, sentences):
         return [[0.9] * len(self.ps) for _ in sentences]
@@ -254,3 +255,19 @@ def test_names_are_bound_to_what_the_report_says_of_them_with_the_real_embedder(
     question = "Was it Yitu Technology that set up secure in-country data processing centres in China?"
     verdict = verify(draft, question, ps, evidence_for(ps, real_pipeline.embedder))
     assert verdict.refusal == reason, verdict
+
+
+def test_yes_to_what_no_cited_passage_says_is_declined():
+    ps = passages("découverte intelligente de médicaments", "Initiative Healthy China 2030")
+    question = "Are China's smart drug discovery initiatives part of Healthy China 2030?"
+    # The figure 2030 sends the citation to the Healthy China passage, which says nothing of drug discovery.
+    for draft in ("Yes, China's smart drug discovery initiatives are part of Healthy China 2030 [1].",
+                  "Yes, they are part of Healthy China 2030 [1][2]."):
+        wrong = verify(draft, question, ps)
+        assert wrong.refusal == "false_premise" and not wrong.text, wrong
+    plan = verify("No, they come under the 14th Five-Year Plan [1].", question, ps)
+    assert plan.refusal == ""
+    # One cited passage joins what the question is about: yes stands.
+    right = verify("Yes, WeDoctor's chronic disease platform is backed by Tencent [2].",
+                   "Is WeDoctor's chronic disease platform backed by Tencent?", ps)
+    assert right.refusal == "" and right.cited == (2,)

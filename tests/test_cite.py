@@ -70,6 +70,19 @@ def test_sentence_tied_to_no_passage_is_removed_but_a_list_lead_in_stays():
     assert check_answer("Voici la réponse.", P, low).cited == ()
 
 
+def test_a_short_list_item_far_in_meaning_is_tied_by_its_words_to_the_text_the_model_read():
+    low = lambda sentences: [[0.1, 0.2, 0.1] for _ in sentences]  # noqa: E731
+    read = [p.chunk.text for p in P]
+    read[2] += "\nThe government mandated EMR standards across its 38,000+ public hospitals."
+    answer = "Measures named [1]:\n- mandated standards\n- public hospitals\n- private clinics"
+    checked = check_answer(answer, P, low, read)
+    assert checked.text == "Measures named [1]:\n- mandated standards [3]\n- public hospitals [3]"
+    assert [w.reason for w in checked.withdrawn] == ["untied"]  # 'clinics' is in no passage
+    # A long sentence is not tied by its words: only meaning or figures tie it.
+    long = "The government mandated standards for public hospitals across the provinces and the cities of China today."
+    assert check_answer(long, P, low, read).cited == ()
+
+
 def test_an_answer_of_bare_markers_cites_nothing():
     for raw in ("[1]", "Passage [1]", "[2] Réponse : [2]."):
         checked = check_answer(raw, P)

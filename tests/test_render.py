@@ -4,7 +4,7 @@ import json
 from bot.feedback import append_feedback, feedback_record
 from bot.questions import is_follow_up
 from bot.prompts import NOT_COVERED, REASONS, UI
-from bot.render import answer_markdown, conversation_markdown, escape_markdown, sources_html
+from bot.render import answer_markdown, citation_map, conversation_markdown, escape_markdown, sources_html, supports
 from bot.types import Answer, Chunk, Citation, Passage, Timings
 
 CHUNK = Chunk("abc", "rapport.txt", "Télémédecine", "Télémédecine ¶2",
@@ -99,3 +99,49 @@ def test_follow_up_cues():
     assert is_follow_up("Et que proposent-elles concrètement ?")
     assert not is_follow_up("Quelle est la taille du marché de l'IA en santé en Chine en 2030 ?")
     assert not is_follow_up("Which company localised its AI imaging with secure data centres?")
+
+
+# Which sentence of a cited passage a click on [n] highlights, and where the page finds it.
+
+PASSAGE = Chunk("m", "rapport.txt", "Marché", "Marché ¶1",
+                "Le secteur attire les investisseurs. Le marché atteindra 18,88 milliards de dollars en 2030.\n"
+                "- Télémédecine: les plateformes se développent vite.")
+
+
+def cited(text, chunk=PASSAGE, n=1):
+    return Answer("q", "fr", text, False, (Citation(n, chunk),), (Passage(chunk, n, 0.9, 0.8),), Timings(), "m")
+
+
+def test_the_supporting_sentence_is_the_one_sharing_the_claims_words_and_figures():
+    answer = cited("Le marché atteindra 18,88 milliards en 2030 [1].")
+    assert supports(answer.text, answer.citations) == {1: "Le marché atteindra 18,88 milliards de dollars en 2030."}
+    answer = cited("Les plateformes de télémédecine se développent [1].")
+    assert supports(answer.text, answer.citations) == {1: "- Télémédecine: les plateformes se développent vite."}
+    assert supports("Aucun marqueur ici.", answer.citations) == {}  # nothing cites the passage
+
+
+def test_a_closeness_score_decides_where_words_do_not():
+    answer = cited("Il grandit [1].")  # no word of four letters in common with the passage
+    closest_last = lambda claim, sentences: [float(i) for i in range(len(sentences))]  # noqa: E731
+    assert supports(answer.text, answer.citations, closest_last)[1].startswith("- Télémédecine")
+    assert supports(answer.text, answer.citations) == {1: "Le secteur attire les investisseurs."}  # the first
+
+
+def test_the_panel_marks_the_sentence_it_is_given():
+    answer = cited("Le marché atteindra 18,88 milliards en 2030 [1].")
+    html = sources_html(answer, "fr", {1: "Le secteur attire les investisseurs."})
+    assert "<mark>Le secteur attire les investisseurs.</mark>" in html and html.count("<mark>") == 1
+
+
+def test_the_citation_map_counts_answers_with_citations_back_from_the_last():
+    hostile = Chunk('x"><b>', "r.txt", "S", "S ¶1", "Une <b>phrase</b> piégée.")
+    answers = [cited("Le marché atteindra 18,88 milliards [1]."), answer("Le rapport ne traite pas.", True),
+               cited("Piégée [2].", hostile, 2)]
+    html = citation_map(answers)
+    assert html.startswith('<div class="citation-map" hidden>') and "<b>" not in html
+    first, last = html.index('data-back="1"'), html.index('data-back="0"')
+    assert last < first and html.count("data-back=") == 2  # the refusal has no [n]: it is not counted
+    assert '<span data-n="2" data-chunk="x&quot;&gt;&lt;b&gt;">Une &lt;b&gt;phrase&lt;/b&gt; piégée.</span>' in html
+    assert '<span data-n="1" data-chunk="m">Le marché atteindra 18,88 milliards de dollars en 2030.</span>' in html
+    chosen = citation_map(answers, lambda a: {c.n: "choisie" for c in a.citations})
+    assert chosen.count(">choisie</span>") == 2

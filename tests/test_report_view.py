@@ -70,7 +70,7 @@ def test_the_view_keeps_headings_lists_and_tables():
 def test_text_is_shown_as_text_and_the_view_opens_under_its_title():
     doc = parse_lines("notes.md", ["# Titre <b>gras</b>", "Un paragraphe <script>alert(1)</script>.",
                                    "- une <img src=x onerror=alert(1)> puce"])
-    html = report_html([doc], chunk_corpus([doc], 700), UI["report"]["en"])
+    html = report_html([doc], chunk_corpus([doc], 700), "en")
     assert "<script>" not in html and "<img" not in html and "&lt;script&gt;" in html
     assert html.startswith(f'<details id="report-details"><summary>{UI["report"]["en"]}</summary>')
     assert '<h2 class="document">notes.md</h2><h3>Titre &lt;b&gt;gras&lt;/b&gt;</h3>' in html
@@ -82,3 +82,34 @@ def test_source_cards_name_their_passage_for_the_view():
     assert 'data-chunk="abc"' in html and f'title="{UI["in_report"]["en"]}"' in html
     nearest = sources_html(refusal(), "fr")
     assert [f'data-chunk="c{k}"' in nearest for k in (1, 2, 3)] == [True, True, True]
+
+
+def test_several_documents_come_with_a_picker_showing_one_at_a_time():
+    docs, _ = report()
+    notes = parse_lines("notes-marche.md", ["# Notes", "Une note « brève » sur le marché."])
+    chunks = chunk_corpus([*docs, notes], 700)
+    html = report_html([*docs, notes], chunks, "fr")
+    tree = Tree(html)
+    assert not tree.open
+    options = [a["value"] for t, a in tree.tags if t == "option"]
+    assert options == [docs[0].source, "notes-marche.md"]
+    assert f'<select class="document-picker" aria-label="{UI["document"]["fr"]}">' in html
+    sections = [(a["data-source"], "hidden" in a) for t, a in tree.tags if t == "section"]
+    assert sections == [(docs[0].source, False), ("notes-marche.md", True)]  # the first document is shown
+    assert findable(html) == {c.id for c in chunks}
+    assert "document-picker" not in report_html(docs, chunks, "fr")  # one document: no picker
+
+
+def test_english_renderings_wait_hidden_for_the_toggle():
+    docs, chunks = report()
+    plain = report_html(docs, chunks, "en")
+    assert "english-toggle" not in plain and "renderings" not in plain
+    english = {chunks[0].id: "The <b>market</b>\nline two"}
+    html = report_html(docs, chunks, "en", english)
+    tree = Tree(html)
+    toggle = next(a for t, a in tree.tags if t == "button")
+    assert "hidden" in toggle and toggle["class"] == "english-toggle"  # until a passage with a rendering is outlined
+    assert toggle["data-to-english"] == UI["to_english"]["en"] and toggle["data-to-french"] == UI["to_french"]["en"]
+    assert f'<div data-english-of="{chunks[0].id}">The &lt;b&gt;market&lt;/b&gt;\nline two</div>' in html
+    assert '<div class="renderings" hidden>' in html and not tree.open
+    assert UI["to_english"]["fr"] in report_html(docs, chunks, "fr", english)

@@ -1,0 +1,173 @@
+"""English renderings of the passages: made once by the local model, checked line by line, cached.
+
+An English question is answered from English text: the 1.5B model, reading French passages, writes
+half-French English ("transfrontalier", "marque blanche") and misses answers it has. Each line of a
+passage (a paragraph, a bullet, a table row) is translated on its own, so that nothing is summarised
+away, and a rendering is kept only when it holds every figure and every name of its line; a line
+that fails keeps its French. The cache is keyed by the line, the translating model's checksum and the
+prompt, and lives in the repository (`index/renderings.en.jsonl`): a fresh set-up does not pay for
+it, and `python -m bot render` makes what a new document needs. Citations still point to the French
+original, and the checks still read it.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from wordfreq import zipf_frequency
+
+from bot.binding import mentions_name, names_in, specific
+from bot.chunk import sentences_of
+from bot.normalize import figures, fold
+from bot.prompts import TRANSLATE_LINE, TRANSLATE_PLAIN, plain_translation, translation_lines
+from bot.types import Chunk
+
+RENDERER = "1.5b"  # the generator (bot.models.GENERATORS) that makes the renderings, whichever one answers
+MIN_LENGTH_RATIO = 0.6  # an English line shorter than this share of its French has lost something
+# The embedder's cosine between a line and its rendering: a translation scores about 0.9, unrelated text
+# under 0.1; an echoed instruction ("Every clause and every item of a list.") falls below this.
+MIN_SIMILARITY = 0.7
+Close = Callable[[str, str], bool]
+_ELIDED = re.compile(r"^[LlDd]['’]")  # "L'IA" names "IA"
+
+
+def line_key(line: str, model_sha256: str) -> str:
+    """The line's rendering is this model's answer to these messages (the prompt and the terms)."""
+    messages = json.dumps(translation_lines(line), ensure_ascii=False)
+    return hashlib.sha256(f"{model_sha256}\n{messages}".encode()).hexdigest()[:24]
+
+
+def _proper(name: str) -> bool:
+    """A name a translation must keep: an acronym or a brand, not a capitalised French word ('Pénuries')."""
+    return specific(name) and any(w.isupper() or not (zipf_frequency(w.lower(), "fr") and
+                                                      not zipf_frequency(w.lower(), "en"))
+                                  for w in re.split(r"[\s-]+", name) if w)
+
+
+def _shingles(text: str, n: int = 5) -> set[tuple[str, ...]]:
+    words = re.findall(r"\w+", fold(text))
+    return {tuple(words[i:i + n]) for i in range(len(words) - n + 1)}
+
+
+_PROMPT = _shingles(TRANSLATE_LINE) | _shingles(" ".join(TRANSLATE_PLAIN))
+
+
+def _echoes_prompt(rendering: str) -> bool:
+    """Five words in a row of the instruction: the model repeated it instead of (or after) translating."""
+    return bool(_shingles(rendering) & _PROMPT)
+
+
+def faithful(original: str, rendering: str) -> bool:
+    """The rendering holds the line's figures (as many of each), its names (or the report's English
+    for them: 'MTC' may be 'TCM') and most of its length."""
+    if not rendering.strip() or len(rendering) < MIN_LENGTH_RATIO * len(original) or _echoes_prompt(rendering):
+        return False
+    if Counter(figures(original)) != Counter(figures(rendering)):
+        return False
+    names = (_ELIDED.sub("", name) for name in names_in(original))
+    return all(mentions_name(name, rendering) for name in names if _proper(name))
+
+
+@dataclass(frozen=True)
+class Renderings:
+    """Line renderings by key; `english(chunk)` is the chunk's English text, or None when no line has one."""
+
+    lines: dict[str, str]
+    model_sha256: str
+
+    def line(self, line: str) -> str | None:
+        return self.lines.get(line_key(line, self.model_sha256))
+
+    def english(self, chunk: Chunk) -> str | None:
+        lines = chunk.text.split("\n")
+        rendered = [self.line(line) for line in lines]
+        if not any(rendered):
+            return None
+        return "\n".join(r or line for r, line in zip(rendered, lines))
+
+    def section(self, chunk: Chunk) -> str:
+        return self.line(chunk.section) or chunk.section if chunk.section else ""
+
+
+def load(path: Path, model_sha256: str) -> Renderings:
+    """The cached renderings; a missing file or a torn line costs only those renderings."""
+    lines: dict[str, str] = {}
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return Renderings({}, model_sha256)
+    for raw in text.splitlines():
+        try:
+            record = json.loads(raw)
+            if isinstance(record.get("key"), str) and isinstance(record.get("text"), str):
+                lines[record["key"]] = record["text"]
+        except (json.JSONDecodeError, AttributeError):
+            continue
+    return Renderings(lines, model_sha256)
+
+
+def _render(line: str, translate: Callable[[list[dict[str, str]]], str], close: Close) -> str | None:
+    """The first faithful rendering: the line with the report's terms, then sentence by sentence (a long
+    line gets summarised), then both again with a plainer prompt (the first one is sometimes echoed)."""
+    parts = sentences_of(line)
+    for prompt in (translation_lines, plain_translation):
+        rendering = translate(prompt(line)).strip()
+        if faithful(line, rendering) and close(line, rendering):
+            return rendering
+        if len(parts) > 1:
+            rendering = " ".join(translate(prompt(part)).strip() for part in parts)
+            if faithful(line, rendering) and close(line, rendering):
+                return rendering
+    return None
+
+
+@dataclass(frozen=True)
+class Made:
+    reused: int
+    made: int
+    kept_french: int
+
+
+def build(chunks: Iterable[Chunk], translate: Callable[[list[dict[str, str]]], str], path: Path, model_sha256: str,
+          close: Close = lambda line, rendering: True, progress: Callable[[str], None] = lambda _: None) -> Made:
+    """Render every line (and section title) without a faithful rendering in the cache, `translate(messages)`
+    being the model and `close(line, rendering)` the embedder's say on their meaning; append each as it is
+    made, so a stopped run keeps its work, then keep in the file only what these chunks use. A line with
+    no faithful rendering is not stored (the next run tries it again). The key names the line, the first
+    prompt and the model."""
+    cache = load(path, model_sha256)
+    wanted = list(dict.fromkeys(line for c in chunks for line in [c.section, *c.text.split("\n")] if line.strip()))
+    good = {line: r for line in wanted if (r := cache.line(line)) is not None and faithful(line, r) and close(line, r)}
+    todo = [line for line in wanted if line not in good]
+    made = kept = 0
+    path.parent.mkdir(parents=True, exist_ok=True)
+    torn = path.is_file() and path.stat().st_size and not path.read_bytes().endswith(b"\n")
+    with path.open("a", encoding="utf-8") as out:
+        if torn:  # a run stopped mid-line: that line is skipped by `load`, the next starts clean
+            out.write("\n")
+        for i, line in enumerate(todo, 1):
+            rendering = _render(line, translate, close)
+            if rendering is not None:
+                out.write(_record(line, rendering, model_sha256))
+                out.flush()
+                os.fsync(out.fileno())
+                good[line] = rendering
+                made += 1
+            else:
+                kept += 1
+            progress(f"{i}/{len(todo)} lines")
+    partial = path.with_name(path.name + ".partial")
+    partial.write_text("".join(_record(line, good[line], model_sha256) for line in wanted if line in good),
+                       encoding="utf-8")
+    os.replace(partial, path)
+    return Made(len(wanted) - len(todo), made, kept)
+
+
+def _record(line: str, rendering: str, model_sha256: str) -> str:
+    return json.dumps({"key": line_key(line, model_sha256), "text": rendering}, ensure_ascii=False) + "\n"

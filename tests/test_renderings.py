@@ -1,0 +1,131 @@
+"""English renderings of the passages: checked line by line, cached, shown to the model for English questions."""
+import json
+
+from bot.chunk import chunk_corpus
+from bot.config import ROOT, load_settings
+from bot.ingest import load_corpus
+from bot.models import GENERATORS
+from bot.prompts import build_messages
+from bot.renderings import RENDERER, Renderings, build, faithful, line_key, load
+from bot.types import Chunk, Passage
+
+SHA = "0" * 64
+
+
+def line_of(messages) -> str:
+    """The line a stand-in translator is asked for, whichever prompt asks."""
+    text = messages[-1]["content"].split("\n\nReport terms")[0]
+    return text.removeprefix("Translate into English:\n\n")
+LINE = "Le marché devrait atteindre 18,88 milliards de dollars US d'ici 2030, selon Infervision."
+GOOD = "The market should reach US$18.88 billion by 2030, according to Infervision."
+
+
+def chunk(text: str, section: str = "Marché") -> Chunk:
+    return Chunk(id="c1", source="r.txt", section=section, location="Marché, § 1", text=text)
+
+
+def test_a_rendering_is_kept_only_with_every_figure_and_name_of_its_line():
+    assert faithful(LINE, GOOD)
+    assert not faithful(LINE, "The market should reach US$16.02 billion by 2030, according to Infervision.")
+    assert not faithful(LINE, "The market should reach US$18.88 billion by 2030, according to the company.")
+    assert not faithful(LINE, "US$18.88 billion, 2030, Infervision.")  # most of the line is gone
+    assert not faithful(LINE, "")
+    # The report's other spelling of a name counts: 'Pékin' is 'Beijing'.
+    assert faithful("Le parc de Pékin compte 12 entreprises et attire les investisseurs.",
+                    "The Beijing park has 12 companies and attracts investors.")
+
+
+def test_build_stores_faithful_lines_keeps_the_others_in_french_and_reuses_its_work(tmp_path):
+    path = tmp_path / "renderings.jsonl"
+    text = f"{LINE}\nLa Chine compte 38 000+ hôpitaux publics."
+    calls = []
+
+    def translate(messages) -> str:
+        line = line_of(messages)
+        calls.append(line)
+        return {LINE: GOOD, "Marché": "Market"}.get(line, "China has many public hospitals.")  # 38 000+ lost
+
+    made = build([chunk(text)], translate, path, SHA)
+    assert (made.reused, made.made, made.kept_french) == (0, 2, 1)
+    renderings = load(path, SHA)
+    assert renderings.english(chunk(text)) == f"{GOOD}\nLa Chine compte 38 000+ hôpitaux publics."
+    assert renderings.section(chunk(text)) == "Market"
+
+    calls.clear()
+    again = build([chunk(text)], translate, path, SHA)
+    assert (again.reused, again.made) == (2, 0)
+    # only the line without a rendering is tried, with both prompts
+    assert calls == ["La Chine compte 38 000+ hôpitaux publics."] * 2
+
+
+def test_another_model_or_a_torn_file_costs_only_those_renderings(tmp_path):
+    path = tmp_path / "renderings.jsonl"
+    build([chunk(LINE)], lambda m: GOOD if line_of(m) == LINE else "Market", path, SHA)
+    assert load(path, "1" * 64).english(chunk(LINE)) is None  # made by another model: not used
+    with path.open("a", encoding="utf-8") as out:
+        out.write('{"key": "abc", "te')  # a run killed mid-line
+    assert load(path, SHA).english(chunk(LINE)) == GOOD
+    other = "Les hôpitaux de Shanghai partagent leurs données."
+    build([chunk(other)], lambda m: "Shanghai hospitals share their data." if line_of(m) == other else "Market",
+          path, SHA)
+    assert load(path, SHA).english(chunk(other)) == "Shanghai hospitals share their data."
+    assert load(tmp_path / "missing.jsonl", SHA).lines == {}
+
+
+def test_english_questions_read_the_renderings_and_french_ones_the_report():
+    renderings = Renderings({line_key(LINE, SHA): GOOD, line_key("Marché", SHA): "Market"}, SHA)
+    passages = [Passage(chunk(LINE), 1, 1.0, 0.9)]
+    english = build_messages("What size by 2030?", "en", passages, [], turns=2, chars=600, renderings=renderings)
+    assert f"[1] (Market) « {GOOD} »" in english[-1]["content"]
+    assert "18,88" not in english[-1]["content"]
+    french = build_messages("Quelle taille en 2030 ?", "fr", passages, [], turns=2, chars=600, renderings=renderings)
+    assert f"[1] (Marché) « {LINE} »" in french[-1]["content"]
+
+
+def test_the_committed_renderings_cover_the_report():
+    """The repository's cache matches today's report and chunker: a fresh set-up gets them for free."""
+    settings = load_settings({})
+    chunks = chunk_corpus(load_corpus(ROOT / "corpus"), settings.chunk_chars)
+    renderings = load(settings.renderings_path, GENERATORS[RENDERER].sha256)
+    rendered = [c for c in chunks if renderings.english(c)]
+    assert len(rendered) >= 0.85 * len(chunks), f"{len(rendered)} of {len(chunks)} chunks have an English rendering"
+    for line in settings.renderings_path.read_text(encoding="utf-8").splitlines():
+        assert set(json.loads(line)) == {"key", "text"}
+    lines = {line for c in chunks for line in [c.section, *c.text.split("\n")] if line.strip()}
+    unfaithful = [line for line in lines if renderings.line(line) and not faithful(line, renderings.line(line))]
+    assert not unfaithful, unfaithful
+
+
+def test_a_capitalised_french_word_may_be_translated_but_a_brand_or_acronym_may_not():
+    line = "- Coentreprises: le partenaire de Jenfervision porte les dépôts auprès de la NMPA et de l'IA."
+    assert faithful(line, "- Joint ventures: Jenfervision's partner handles the filings with the NMPA and AI.")
+    assert not faithful(line, "- Joint ventures: the partner handles the filings with the NMPA and the AI side.")
+    assert not faithful(line, "- Joint ventures: Jenfervision's partner handles the filings with the regulator.")
+    assert faithful("Les ZFE et la MTC numérique attirent les investisseurs étrangers.",
+                    "FTZs and digital TCM attract foreign investors.")
+    # The instruction repeated instead of, or after, the translation
+    assert not faithful("Imagerie médicale et diagnostics", "Every clause and every item of a list.")
+    assert not faithful("Les ZFE attirent les investisseurs étrangers.",
+                        "FTZs attract foreign investors. Every clause and every item of a list.")
+
+
+def test_a_line_the_model_summarises_or_echoes_is_asked_again_sentence_by_sentence_then_plainly(tmp_path):
+    first, second = "Le marché valait 1,59 milliard en 2023.", "Il atteindra 18,88 milliards en 2030."
+    english = {first: "The market was worth 1.59 billion in 2023.", second: "It will reach 18.88 billion in 2030."}
+    asked = []
+
+    def translate(messages) -> str:
+        line = line_of(messages)
+        asked.append((line, messages[0]["content"].startswith("Translate this line")))
+        return english.get(line, "A market of 1.59 billion.")  # the whole line: summarised, a figure lost
+
+    path = tmp_path / "renderings.jsonl"
+    made = build([chunk(f"{first} {second}", section="")], translate, path, SHA)
+    assert made.made == 1 and asked == [(f"{first} {second}", True), (first, True), (second, True)]
+    assert load(path, SHA).english(chunk(f"{first} {second}", section="")) == " ".join(english.values())
+
+    title = "Imagerie médicale et diagnostics"
+    plain = lambda m: "Medical imaging and diagnostics" if m[-1]["content"].startswith("Translate into") \
+        else "Every clause and every item of a list."  # noqa: E731  (the first prompt echoed)
+    assert build([chunk(title, section="")], plain, path, SHA).made == 1
+    assert load(path, SHA).english(chunk(title, section="")) == "Medical imaging and diagnostics"
