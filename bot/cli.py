@@ -274,6 +274,8 @@ def cmd_soak(settings: Settings, args) -> int:
     from bot.runtime import load_pipeline
     from bot.soak import run_soak, soak_questions
 
+    # Like the evaluation, the soak compares answers, not speeds: no time limit, so a busy CPU changes nothing.
+    settings = settings.with_(max_answer_seconds=math.inf)
     result = run_soak(load_pipeline(settings), soak_questions(Path(args.gold), args.distinct), args.n,
                       args.every, report=lambda line: print(line, flush=True))
     return 0 if result.ok else 1

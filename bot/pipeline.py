@@ -24,7 +24,7 @@ from bot.questions import asks_overview, is_follow_up
 from bot.renderings import Renderings
 from bot.retrieve import Retriever, focus, whole_table
 from bot.sanitize import clean_question, clean_text
-from bot.types import (Answer, Citation, Done, Event, Language, Passage, Retrieved, Status, Timings,
+from bot.types import (Answer, Chunk, Citation, Done, Event, Language, Passage, Retrieved, Status, Timings,
                        Token, Turn)
 
 
@@ -163,6 +163,12 @@ class Pipeline:
             yield Token(raw[shown:])
             shown = len(raw)
         return raw
+
+    def passage_in(self, chunk: Chunk, language: Language) -> str:
+        """A cited passage in the reader's language: its checked English rendering when there is one,
+        else the model's translation, made now."""
+        rendered = self.renderings.english(chunk) if self.renderings and language == "en" else None
+        return rendered or self.translate(chunk.text, language)
 
     def translate(self, text: str, language: Language, answer: bool = False) -> str:
         """A cited passage in the reader's language, on demand (the passages stay the evidence),

@@ -82,7 +82,7 @@ class Runner:
 
     def translations(self, citations: Iterable[Citation], language: str, session: str) -> Iterator[object | None]:
         """(n, passage n in `language`) for each citation, under the same lock, stop and time limit."""
-        return self._run(lambda: ((c.n, self.pipeline.translate(c.chunk.text, language)) for c in citations),
+        return self._run(lambda: ((c.n, self.pipeline.passage_in(c.chunk, language)) for c in citations),
                          session)
 
     def _run(self, work_items: Callable[[], Iterable[object]], session: str) -> Iterator[object | None]:

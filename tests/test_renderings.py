@@ -129,3 +129,19 @@ def test_a_line_the_model_summarises_or_echoes_is_asked_again_sentence_by_senten
         else "Every clause and every item of a list."  # noqa: E731  (the first prompt echoed)
     assert build([chunk(title, section="")], plain, path, SHA).made == 1
     assert load(path, SHA).english(chunk(title, section="")) == "Medical imaging and diagnostics"
+
+
+def test_translate_the_sources_gives_the_rendering_at_once_and_asks_the_model_only_without_one(settings):
+    from bot.index import build_index
+    from bot.pipeline import Pipeline
+    from bot.retrieve import Retriever
+
+    from fakes import HashEmbedder, ScriptedGenerator
+
+    embedder, generator = HashEmbedder(), ScriptedGenerator("Translated by the model.")
+    renderings = Renderings({line_key(LINE, SHA): GOOD}, SHA)
+    pipeline = Pipeline(settings, embedder, Retriever(build_index(settings, embedder), embedder), generator,
+                        renderings)
+    assert pipeline.passage_in(chunk(LINE), "en") == GOOD
+    assert pipeline.passage_in(chunk("Une autre ligne."), "en") == "Translated by the model."
+    assert pipeline.passage_in(chunk(LINE), "fr") == "Translated by the model."
