@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from bot.binding import mentions_name, names_in, specific
 from bot.glossary import english_terms, french_terms
 from bot.normalize import fold
 from bot.questions import bare_topic
@@ -65,10 +64,6 @@ SENTENCE_HINT = {
 # Another document states another figure for what the answer gives.
 DISAGREE = {"fr": "Attention : le document {source} donne un autre chiffre : « {words} » [{n}].",
             "en": "Note: the document {source} gives a different figure: « {words} » [{n}]."}
-
-# The question names a company, zone or law that several passages mention: each has something to say.
-SUBJECT_HINT = {"fr": "Les passages {numbers} parlent de {name} : dis ce que dit chacun d'eux.",
-                "en": "Passages {numbers} mention {name}: say what each of them says."}
 
 # A question that is only a topic ("PIPL?", "What about TCM?", "NMPA ?").
 TOPIC_QUESTION = {"fr": "Que dit le rapport sur {topic} ?", "en": "What does the report say about {topic}?"}
@@ -250,28 +245,11 @@ def build_messages(question: str, language: Language, passages: list[Passage],
     said = [t for t in french_terms(question) if fold(t) not in fold(question)]
     if said:
         asked += " " + REPORT_WORDS[language].format(terms=", ".join(said))
-    hints = "".join(f"\n{SUBJECT_HINT[language].format(numbers=_numbers(ns, language), name=name)}"
-                    for name, ns in _mentioned(question, passages).items())
     messages.append({
         "role": "user",
-        "content": f"Passages:\n{body}\n\nQuestion: {asked}{hints}\n{ANSWER_IN[language]}",
+        "content": f"Passages:\n{body}\n\nQuestion: {asked}\n{ANSWER_IN[language]}",
     })
     return messages
-
-
-def _mentioned(question: str, passages: list[Passage]) -> dict[str, list[int]]:
-    """The question's specific names ('WeDoctor', 'Infervision') that two passages or more mention."""
-    found = {}
-    for name in dict.fromkeys(n for n in names_in(question) if specific(n)):
-        numbers = [i for i, p in enumerate(passages, 1) if mentions_name(name, p.chunk.text)]
-        if len(numbers) >= 2:
-            found[name] = numbers
-    return found
-
-
-def _numbers(numbers: list[int], language: Language) -> str:
-    marks = [f"[{n}]" for n in numbers]
-    return f"{', '.join(marks[:-1])} {'et' if language == 'fr' else 'and'} {marks[-1]}"
 
 
 def translation_messages(text: str, language: Language, answer: bool = False) -> list[dict[str, str]]:

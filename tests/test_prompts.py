@@ -25,17 +25,3 @@ def test_the_last_turns_are_given_back_each_cut_to_the_bound():
 def test_no_turn_is_given_back_when_the_bound_is_zero():
     assert given_back(0, 600) == []
 
-
-def test_a_name_several_passages_mention_is_pointed_out_in_each_language():
-    from bot.types import Chunk, Passage
-
-    texts = ["WeDoctor a lancé une plateforme de MTC.", "Les ZFE attirent.",
-             "La plateforme de WeDoctor, soutenue par Tencent."]
-    passages = [Passage(Chunk(f"c{i}", "r.txt", "S", "S ¶1", t), i, 1.0, 0.8) for i, t in enumerate(texts, 1)]
-    fr = build_messages("Quelles initiatives de WeDoctor ?", "fr", passages, [], turns=2, chars=600)[-1]["content"]
-    assert "Les passages [1] et [3] parlent de WeDoctor : dis ce que dit chacun d'eux." in fr
-    en = build_messages("What did WeDoctor launch?", "en", passages, [], turns=2, chars=600)[-1]["content"]
-    assert "Passages [1] and [3] mention WeDoctor: say what each of them says." in en
-    # One passage naming it, or a name no passage holds: nothing to point out.
-    alone = build_messages("Que fait Tencent ?", "fr", passages, [], turns=2, chars=600)[-1]["content"]
-    assert "parlent de" not in alone
