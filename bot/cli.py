@@ -262,6 +262,13 @@ def cmd_serve(settings: Settings, args) -> int:
 def cmd_bench(settings: Settings, args) -> int:
     import tempfile
 
+    if args.scale:
+        from bot.scale import parse_sizes, row, run_scale, table
+
+        run = run_scale(parse_sizes(args.sizes), settings.hnsw_above, report=lambda f: print(row(f), file=sys.stderr))
+        print(json.dumps(run.to_json(), indent=1) if args.json else table(run))
+        return 0
+
     from bot.bench import print_figures, run_bench
 
     with tempfile.TemporaryDirectory() as tmp:  # the benchmark's index build must not touch index/
@@ -302,6 +309,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_serve)
     p = sub.add_parser("bench", help="measure load times, latency, decode rate and memory")
     p.add_argument("--repeats", type=int, default=1)
+    p.add_argument("--scale", action="store_true", help="instead: the vector index on synthetic chunks")
+    p.add_argument("--sizes", default="10000,100000,1000000", help="with --scale: chunk counts")
+    p.add_argument("--json", action="store_true", help="with --scale: print the figures as JSON")
     p.set_defaults(func=cmd_bench)
     p = sub.add_parser("soak", help="ask N questions in a row: memory stays bounded, answers do not change")
     p.add_argument("n", type=int, nargs="?", default=200)
