@@ -22,6 +22,9 @@ from bot.types import Passage, Withdrawn
 # attributions 0.30-0.47, right answers at most 0.17.
 MISBOUND_NAME_GAP = 0.25
 _WORD = re.compile(r"[^\W\d_]{3,}|\d+")  # the words compared to spot an answer that repeats the question
+# Capitalised words that open a sentence rather than name something
+_OPENERS = frozenset("the a an it its this that these those they there le la les un une il elle ils elles ce cette "
+                     "ces on".split())
 _YES = re.compile(r"^\W*(?:yes|oui)\b", re.IGNORECASE)
 _TITLE = re.compile(r"\b(?:Mr|Mrs|Ms|Dr|Prof|M|Mme|Mlle)\.?\s+([A-Z][\w'’-]+)")
 # "WFOE (Workforce Outsourcing Enterprise)" or "Workforce Outsourcing Enterprise (WFOE)": an acronym's
@@ -229,8 +232,9 @@ def premise(text: str, ctx: Context) -> str:
 def fragment(text: str, ctx: Context) -> str:
     """An answer with hardly a word beyond names and figures ('42,5 % [1]', 'Shenzhen [2]') is no
     sentence: the reader cannot tell what the figure or name answers."""
-    words = re.findall(r"\b[a-zàâçéèêëîïôûùüÿœ][\w'’-]*", MARKER.sub("", text))
-    return "fragment" if len(words) < 2 else ""
+    words = re.findall(r"\b[^\W\d_][\w'’-]*", MARKER.sub("", text))
+    said = [w for w in words if w[0].islower() or fold(w) in _OPENERS]  # 'The CAGR is 42.5%.' is a sentence
+    return "fragment" if len(said) < 2 else ""
 
 
 ANSWER_RULES = (person, echo, quantity, unit, asked_year, asked_class, premise, fragment)

@@ -112,18 +112,18 @@ class Pipeline:
         verdict = verify(draft, question, shown, evidence)
         # The draft gave a figure the passages attach to something else (2028 for 2030, the market for a
         # company), or a name for what they say of another: ask once more, quoting the clauses that hold
-        # what was asked. Or it gave a bare name or figure: ask once more for a sentence, and if that
-        # sentence needs the quotes, once more with them. Each draft comes from the first prompt and one hint.
-        prompt, hint = messages[-1]["content"], ""
-        while hint in ("", SENTENCE_HINT[language]):
-            if verdict.repair:
-                hints = NAME_HINT if verdict.refusal == "misbound_name" else REPAIR_HINT
-                hint = hints[language].format(quotes=" ".join(verdict.repair))
-            elif verdict.refusal == "fragment" and not hint:
-                hint = SENTENCE_HINT[language]
+        # what was asked. Or it gave a bare name or figure: ask once more for a sentence. Each at most
+        # once, in either order; the second draft keeps the first hint (the quotes stay with a sentence).
+        prompt, hints = messages[-1]["content"], {}
+        while True:
+            if verdict.repair and "repair" not in hints:
+                kind = NAME_HINT if verdict.refusal == "misbound_name" else REPAIR_HINT
+                hints["repair"] = kind[language].format(quotes=" ".join(verdict.repair))
+            elif verdict.refusal == "fragment" and "sentence" not in hints:
+                hints["sentence"] = SENTENCE_HINT[language]
             else:
                 break
-            messages[-1] = {"role": "user", "content": f"{prompt}\n{hint}"}
+            messages[-1] = {"role": "user", "content": "\n".join([prompt, *hints.values()])}
             yield Status("writing")
             draft = yield from self._generate(messages, timings, elapsed)
             verdict = verify(draft, question, shown, evidence)

@@ -271,3 +271,14 @@ def test_yes_to_what_no_cited_passage_says_is_declined():
     right = verify("Yes, WeDoctor's chronic disease platform is backed by Tencent [2].",
                    "Is WeDoctor's chronic disease platform backed by Tencent?", ps)
     assert right.refusal == "" and right.cited == (2,)
+
+
+@pytest.mark.parametrize("draft,reason", [
+    ("42,5 % [1].", "fragment"),
+    ("Healthy China 2030 [1].", "fragment"),
+    ("The CAGR is 42.5% [1].", ""),
+    ("Le TCAC est de 42,5 % [1].", ""),
+])
+def test_a_bare_figure_or_name_is_a_fragment_but_a_short_sentence_is_not(draft, reason):
+    verdict = verify(draft, "What annual growth rate does the report give?", passages("reflétant un TCAC de 42,5 %"))
+    assert verdict.refusal == reason, verdict

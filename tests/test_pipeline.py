@@ -195,12 +195,24 @@ def test_a_sentence_asked_for_a_bare_figure_is_repaired_in_turn_and_no_more(sett
     answer = pipeline.answer(QUESTION)
     prompts = [call[-1]["content"] for call in generator.calls]
     assert len(prompts) == 3 and prompts[1].endswith(SENTENCE_HINT["fr"])
-    assert "18,88 milliards de dollars US d'ici 2030" in prompts[2] and SENTENCE_HINT["fr"] not in prompts[2]
+    assert "18,88 milliards de dollars US d'ici 2030" in prompts[2] and SENTENCE_HINT["fr"] in prompts[2]
     assert answer.text == f"Le marché devrait atteindre 18,88 milliards de dollars US d'ici 2030 [{n}]."
     generator.replies = [f"USD 18,88 bn [{n}].", f"Le marché atteindra 16,02 milliards de dollars US en 2030 [{n}]."]
     generator.calls.clear()
     declined = pipeline.answer(QUESTION)
     assert len(generator.calls) == 3 and declined.abstained and declined.reason == "misbound_figure"
+
+
+def test_a_repaired_draft_that_comes_back_bare_is_asked_for_a_sentence_with_the_quotes(settings):
+    pipeline, generator = make(settings, "")
+    n = passage_number(pipeline, "18,88")
+    generator.replies = [f"Le marché atteindra 16,02 milliards de dollars US en 2030 [{n}].", f"USD 18,88 bn [{n}].",
+                         f"Le marché devrait atteindre 18,88 milliards de dollars US d'ici 2030 [{n}].", "never asked"]
+    answer = pipeline.answer(QUESTION)
+    prompts = [call[-1]["content"] for call in generator.calls]
+    assert len(prompts) == 3 and "18,88 milliards de dollars US d'ici 2030" in prompts[1], answer
+    assert "18,88 milliards de dollars US d'ici 2030" in prompts[2] and prompts[2].endswith(SENTENCE_HINT["fr"])
+    assert answer.text == f"Le marché devrait atteindre 18,88 milliards de dollars US d'ici 2030 [{n}]."
 
 
 def test_a_refusal_carries_its_reason_into_the_jsonl_line(settings):
