@@ -266,7 +266,7 @@ def verify(draft: str, question: str, passages: Sequence[Passage], evidence: Evi
             break
         refusal = rule(text, ctx)
     repair = ()
-    if refusal in ("misbound_figure", "other_year", "wrong_unit"):
+    if refusal in ("misbound_figure", "unsupported_figure", "other_year", "wrong_unit"):
         repair = clauses_for(ctx)
     elif refusal == "misbound_name":
         repair = tuple(dict.fromkeys(w.detail for w in withdrawn if w.reason == "misbound_name"))[:2]

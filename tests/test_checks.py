@@ -282,3 +282,14 @@ def test_yes_to_what_no_cited_passage_says_is_declined():
 def test_a_bare_figure_or_name_is_a_fragment_but_a_short_sentence_is_not(draft, reason):
     verdict = verify(draft, "What annual growth rate does the report give?", passages("reflétant un TCAC de 42,5 %"))
     assert verdict.refusal == reason, verdict
+
+
+def test_an_invented_figure_is_repaired_with_the_clause_stating_what_was_asked():
+    ps = passages("dépistage du cancer de Tencent", "Ali Health, JD Health")
+    question = "In how many hospitals is Tencent's cancer screening AI active?"
+    verdict = verify("Tencent's cancer screening AI is active in 4 hospitals [1].", question, ps)
+    assert verdict.refusal == "unsupported_figure" and not verdict.text
+    assert any("100" in quote and quote.startswith("[1]") for quote in verdict.repair), verdict.repair
+    # Nothing in the passages states what is asked: no second attempt.
+    nothing = verify("China has 4 hospital groups [1].", "How many hospital groups does Philips run?", ps)
+    assert nothing.refusal == "unsupported_figure" and nothing.repair == ()
