@@ -110,8 +110,8 @@ class Pipeline:
         evidence = Evidence(self.embedder, shown, lambda: self.retriever.vectors([p.chunk for p in shown]), read)
         draft = yield from self._generate(messages, timings, elapsed)
         verdict = verify(draft, question, shown, evidence)
-        # The draft gave a figure the passages attach to something else (2028 for 2030, the market for a
-        # company), or a name for what they say of another: ask once more, quoting the clauses that hold
+        # The draft gave a figure the passages do not state or attach to something else (2028 for 2030, the
+        # market for a company), or a name for what they say of another: ask once more, quoting the clauses that hold
         # what was asked. Or it gave a bare name or figure: ask once more for a sentence. Each at most
         # once, in either order; the second draft keeps the first hint (the quotes stay with a sentence).
         prompt, hints = messages[-1]["content"], {}
