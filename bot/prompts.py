@@ -239,7 +239,7 @@ def build_messages(question: str, language: Language, passages: list[Passage],
         french = [p.chunk.text for p in passages if not (renderings and renderings.english(p.chunk))]
         pairs = dict(pair for text in french for pair in english_terms(text))
         if pairs:
-            body += "\n\n" + GLOSSARY_HINT.format(pairs="; ".join(f"{fr} = {en}" for fr, en in pairs.items()))
+            body += "\n\n" + _glossary(pairs.items())
     topic = bare_topic(question) if not history else None  # a follow-up's topic is read with its context
     asked = TOPIC_QUESTION[language].format(topic=topic) if topic else question
     said = [t for t in french_terms(question) if fold(t) not in fold(question)]
@@ -259,10 +259,14 @@ def translation_messages(text: str, language: Language, answer: bool = False) ->
             {"role": "user", "content": text}]
 
 
+def _glossary(pairs) -> str:
+    return GLOSSARY_HINT.format(pairs="; ".join(f"{fr} = {en}" for fr, en in pairs))
+
+
 def translation_lines(line: str) -> list[dict[str, str]]:
     """One line of a passage, with the English rendering of the report terms it uses."""
     pairs = english_terms(line)
-    terms = "\n\n" + GLOSSARY_HINT.format(pairs="; ".join(f"{fr} = {en}" for fr, en in pairs)) if pairs else ""
+    terms = "\n\n" + _glossary(pairs) if pairs else ""
     return [{"role": "system", "content": TRANSLATE_LINE}, {"role": "user", "content": line + terms}]
 
 

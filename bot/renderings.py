@@ -18,6 +18,7 @@ import re
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from wordfreq import zipf_frequency
@@ -37,6 +38,7 @@ Close = Callable[[str, str], bool]
 _ELIDED = re.compile(r"^[LlDd]['’]")  # "L'IA" names "IA"
 
 
+@lru_cache(maxsize=4096)  # asked for every line of every passage shown, for each English question
 def line_key(line: str, model_sha256: str) -> str:
     """The line's rendering is this model's answer to these messages (the prompt and the terms)."""
     messages = json.dumps(translation_lines(line), ensure_ascii=False)
