@@ -25,7 +25,16 @@ TERMS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
      ("wholly foreign-owned enterprise", "wholly foreign owned enterprises", "wholly foreign owned enterprise", "WFOE",
       "WFOEs")),
     ("marque blanche", "white-label", ("white label",)),
+    ("backend hospitalier", "hospital backend", ("hospital back-end",)),
     ("files d'attente", "queues", ("queue management", "queuing", "queueing", "waiting lines")),
+    ("confidentialité des données", "data privacy", ("data confidentiality", "privacy")),
+    ("transfrontalières", "cross-border", ("cross border",)),
+    ("transfrontalière", "cross-border", ("cross border",)),
+    ("transfrontaliers", "cross-border", ("cross border",)),
+    ("transfrontalier", "cross-border", ("cross border",)),
+    ("soutien à la décision clinique", "clinical decision support", ("clinical decision-support",)),
+    ("robotique chirurgicale", "surgical robotics", ("surgical robots", "robotic surgery")),
+    ("incitations fiscales", "tax incentives", ()),
     ("coentreprises", "joint ventures", ("joint venture", "JV", "JVs")),
     ("Plan quinquennal", "Five-Year Plan", ("Five Year Plan",)),
     ("maladie pulmonaire obstructive chronique", "chronic obstructive pulmonary disease", ()),
@@ -54,6 +63,11 @@ china chinese chine chinois chinoise chinoises ai ia us usd ii iii part partie r
 passages note answer reponse question source sources i mr ms dr m mme class classe iv
 """.split())
 
+def _term(form: str) -> str:
+    """A term as a whole word: 'villes de niveau 2' is not in 'villes de niveau 2-3'."""
+    return rf"(?<!\w){re.escape(form)}(?!\w|-\d)"
+
+
 def _forms() -> list[tuple[str, ...]]:
     return [(fold(fr), fold(en), *(fold(o) for o in others)) for fr, en, others in TERMS]
 
@@ -76,7 +90,7 @@ def known_english(text: str) -> set[str]:
     folded = fold(text)
     out: set[str] = set()
     for group in _GROUPS:
-        if re.search(rf"(?<!\w){re.escape(group[0])}(?!\w)", folded):
+        if re.search(_term(group[0]), folded):
             out.update(group[1:])
     return out
 
@@ -89,7 +103,7 @@ def french_terms(question: str) -> list[str]:
     for (fr, en, others), group in zip(TERMS, _GROUPS):
         if fr in ("Chine", "IA"):
             continue
-        if any(re.search(rf"(?<!\w){re.escape(form)}(?!\w)", folded) for form in group[1:]):
+        if any(re.search(_term(form), folded) for form in group[1:]):
             found.append(fr)
     return found
 
@@ -97,19 +111,19 @@ def french_terms(question: str) -> list[str]:
 def terms_in(text: str) -> list[str]:
     """The report terms a text uses, in the form it uses them (folded): 'telemedicine', 'TCAC'."""
     folded = fold(text)
-    return [next(f for f in group if re.search(rf"(?<!\w){re.escape(f)}(?!\w)", folded))
+    return [next(f for f in group if re.search(_term(f), folded))
             for (fr, _, _), group in zip(TERMS, _GROUPS) if fr not in ("Chine", "IA")
-            and any(re.search(rf"(?<!\w){re.escape(f)}(?!\w)", folded) for f in group)]
+            and any(re.search(_term(f), folded) for f in group)]
 
 
 def english_terms(text: str) -> list[tuple[str, str]]:
     """(French, English) for the report terms a passage uses: shown to the model for English answers."""
     folded = fold(text)
     return [(fr, en) for (fr, en, _), group in zip(TERMS, _GROUPS)
-            if fr not in ("Chine", "IA") and re.search(rf"(?<!\w){re.escape(group[0])}(?!\w)", folded)]
+            if fr not in ("Chine", "IA") and re.search(_term(group[0]), folded)]
 
 
-_LEFT_IN_FRENCH = [(re.compile(rf"(?<!\w){re.escape(fr)}(?!\w)", re.IGNORECASE), en)
+_LEFT_IN_FRENCH = [(re.compile(_term(fr), re.IGNORECASE), en)
                    for fr, en, _ in TERMS if fr not in ("Chine", "IA") and len(fr) >= 3]
 
 

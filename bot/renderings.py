@@ -25,6 +25,7 @@ from wordfreq import zipf_frequency
 
 from bot.binding import mentions_name, names_in, specific
 from bot.chunk import sentences_of
+from bot.glossary import english_terms, english_wording, variants
 from bot.normalize import figures, fold
 from bot.prompts import TRANSLATE_LINE, TRANSLATE_PLAIN, plain_translation, translation_lines
 from bot.types import Chunk
@@ -72,8 +73,27 @@ def faithful(original: str, rendering: str) -> bool:
         return False
     if Counter(figures(original)) != Counter(figures(rendering)):
         return False
+    if _french_left(rendering) or not _terms_carried(original, rendering):
+        return False
     names = (_ELIDED.sub("", name) for name in names_in(original))
     return all(mentions_name(name, rendering) for name in names if _proper(name))
+
+
+_FRENCH_LETTERS = re.compile(r"[éèêëàâçîïôùûœ]")
+
+
+def _french_left(rendering: str) -> list[str]:
+    """The French words a rendering kept ('restrictions transfrontaliers', 'a backend hospitalier'): common
+    words of French that English hardly uses. Names are capitalised and not counted."""
+    words = re.findall(r"(?<![\w'’])[a-zà-ÿœ][\w'’-]{3,}", rendering)
+    return [w for w in words if _FRENCH_LETTERS.search(w)
+            or zipf_frequency(w, "fr") >= 2.0 and zipf_frequency(w, "en") < 2.0]
+
+
+def _terms_carried(original: str, rendering: str) -> bool:
+    """Each report term of the line is in its English ('files d'attente' is 'queues', not 'files')."""
+    return all(any(mentions_name(form, rendering) for form in variants(english) - {fold(french)})
+               for french, english in english_terms(original))
 
 
 @dataclass(frozen=True)
@@ -116,17 +136,23 @@ def load(path: Path, model_sha256: str) -> Renderings:
 
 def _render(line: str, translate: Callable[[list[dict[str, str]]], str], close: Close) -> str | None:
     """The first faithful rendering: the line with the report's terms, then sentence by sentence (a long
-    line gets summarised), then both again with a plainer prompt (the first one is sometimes echoed)."""
+    line gets summarised), then both again with a plainer prompt (the first one is sometimes echoed), then
+    with the terms written in English in the line itself (the model sometimes ignores the terms given)."""
     parts = sentences_of(line)
-    for prompt in (translation_lines, plain_translation):
-        rendering = translate(prompt(line)).strip()
+    for prompt in (translation_lines, plain_translation, _with_terms_in_english):
+        rendering = english_wording(translate(prompt(line)).strip())
         if faithful(line, rendering) and close(line, rendering):
             return rendering
         if len(parts) > 1:
-            rendering = " ".join(translate(prompt(part)).strip() for part in parts)
+            rendering = english_wording(" ".join(translate(prompt(part)).strip() for part in parts))
             if faithful(line, rendering) and close(line, rendering):
                 return rendering
     return None
+
+
+def _with_terms_in_english(line: str) -> list[dict[str, str]]:
+    """The last try: the line with its report terms already in English, which the model then keeps."""
+    return translation_lines(english_wording(line))
 
 
 @dataclass(frozen=True)
@@ -145,7 +171,8 @@ def build(chunks: Iterable[Chunk], translate: Callable[[list[dict[str, str]]], s
     prompt and the model."""
     cache = load(path, model_sha256)
     wanted = list(dict.fromkeys(line for c in chunks for line in [c.section, *c.text.split("\n")] if line.strip()))
-    good = {line: r for line in wanted if (r := cache.line(line)) is not None and faithful(line, r) and close(line, r)}
+    cached = {line: english_wording(r) for line in wanted if (r := cache.line(line)) is not None}
+    good = {line: r for line, r in cached.items() if faithful(line, r) and close(line, r)}
     todo = [line for line in wanted if line not in good]
     made = kept = 0
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -54,8 +54,8 @@ def test_build_stores_faithful_lines_keeps_the_others_in_french_and_reuses_its_w
     calls.clear()
     again = build([chunk(text)], translate, path, SHA)
     assert (again.reused, again.made) == (2, 0)
-    # only the line without a rendering is tried, with both prompts
-    assert calls == ["La Chine compte 38 000+ hôpitaux publics."] * 2
+    # only the line without a rendering is tried, with each of the three prompts
+    assert calls == ["La Chine compte 38 000+ hôpitaux publics."] * 3
 
 
 def test_another_model_or_a_torn_file_costs_only_those_renderings(tmp_path):
@@ -107,6 +107,46 @@ def test_a_capitalised_french_word_may_be_translated_but_a_brand_or_acronym_may_
     assert not faithful("Imagerie médicale et diagnostics", "Every clause and every item of a list.")
     assert not faithful("Les ZFE attirent les investisseurs étrangers.",
                         "FTZs attract foreign investors. Every clause and every item of a list.")
+
+
+def test_a_rendering_keeps_no_french_word_and_gives_each_report_term_its_english():
+    line = "Confidentialité des données et restrictions transfrontalières"
+    assert faithful(line, "Data privacy and cross-border restrictions")
+    assert not faithful(line, "Confidentiality of data and restrictions transfrontaliers")  # a French word left
+    queues = "Les hôpitaux améliorent la gestion des files d'attente et la facturation des patients."
+    assert faithful(queues, "Hospitals improve queue management and the billing of patients.")
+    assert not faithful(queues, "Hospitals improve patient file management and the billing of patients.")
+    assert not faithful("Les données de santé doivent être traitées en Chine.",
+                        "The health data must be traitées in China.")
+    # British spellings and English words French also uses are English
+    assert faithful("La localisation des données est une priorité du programme.",
+                    "Data localisation is a priority of the programme.")
+
+
+def test_a_report_term_left_in_french_is_written_in_english_before_the_rendering_is_judged(tmp_path):
+    line = "Confidentialité des données et restrictions transfrontalières"
+    path = tmp_path / "renderings.jsonl"
+    made = build([chunk(line)], lambda m: "Data privacy and restrictions transfrontalières" if line_of(m) == line
+                 else "Market", path, SHA)
+    assert made.made == 2
+    assert load(path, SHA).line(line) == "Data privacy and restrictions cross-border"
+
+
+def test_a_line_whose_terms_the_model_ignores_is_asked_last_with_them_in_english(tmp_path):
+    line = "Les hôpitaux améliorent la gestion des files d'attente et la facturation des patients."
+    asked = []
+
+    def translate(messages) -> str:
+        asked.append(line_of(messages))
+        if "queues" in line_of(messages):
+            return "Hospitals improve the management of queues and the billing of patients."
+        return "Hospitals improve patient file management and the billing of patients." if "files" in \
+            line_of(messages) else "Market"
+
+    build([chunk(line)], translate, tmp_path / "renderings.jsonl", SHA)
+    assert asked[-1] == "Les hôpitaux améliorent la gestion des queues et la facturation des patients."
+    assert load(tmp_path / "renderings.jsonl", SHA).line(line) == \
+        "Hospitals improve the management of queues and the billing of patients."
 
 
 def test_a_line_the_model_summarises_or_echoes_is_asked_again_sentence_by_sentence_then_plainly(tmp_path):
