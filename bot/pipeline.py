@@ -8,7 +8,7 @@ from dataclasses import replace
 
 
 from bot.binding import names_in, specific
-from bot.checks import Verdict, verify
+from bot.checks import Context, Verdict, verify
 from bot.cite import MARKER, markers, split_answer
 from bot.config import Settings
 from bot.embed import Embedder
@@ -18,9 +18,11 @@ from bot.generate import Generator
 from bot.glossary import french_terms
 from bot.lang import detect_language
 from bot.localize import localize
-from bot.prompts import (DISAGREE, NAME_HINT, NOT_COVERED, NOT_FOUND, REPAIR_HINT, SENTENCE_HINT, build_messages,
-                         error_message, translation_messages)
-from bot.questions import asks_overview, is_follow_up
+from bot.prompts import (ALSO, ALSO_TRANSLATED, DISAGREE, NAME_HINT, NOT_COVERED, NOT_FOUND, QUOTED,
+                         QUOTED_TRANSLATED, REPAIR_HINT, SENTENCE_HINT, build_messages, error_message,
+                         translation_messages)
+from bot.questions import asks_about, asks_overview, is_follow_up
+from bot.quote import QUOTABLE, closest_statement, other_mentions
 from bot.renderings import Renderings
 from bot.retrieve import Retriever, focus, whole_table
 from bot.sanitize import clean_question, clean_text
@@ -134,6 +136,22 @@ class Pipeline:
             translated = verify(self._in_language(verdict.text, language), question, shown, evidence)
             if not translated.refusal:
                 verdict = translated
+        ctx = Context.of(question, shown, evidence)
+        if verdict.refusal in QUOTABLE:
+            # The draft was badly written, not unfounded: the reader gets the report's sentence that names
+            # everything asked and comes closest to the question, quoted, rather than a refusal.
+            quote = closest_statement(ctx, language, read)
+            if quote:
+                words = (QUOTED_TRANSLATED if quote.translated else QUOTED)[language]
+                verdict = replace(verdict, text=words.format(sentence=quote.sentence, n=quote.n), cited=(quote.n,),
+                                  refusal="", unsupported_figures=(), repair=())
+        if not verdict.refusal and asks_about(question):
+            # A question about one company: what the passages the answer leaves out say of it, quoted.
+            more = other_mentions(ctx, verdict.cited, language, read)
+            notes = [(ALSO_TRANSLATED if q.translated else ALSO)[language].format(name=q.name, sentence=q.sentence,
+                                                                                   n=q.n) for q in more]
+            verdict = replace(verdict, text="\n".join([verdict.text, *notes]),
+                              cited=(*verdict.cited, *(q.n for q in more)))
         if verdict.conflicts:
             # Two documents disagree on the figure: say so and cite both.
             notes = [DISAGREE[language].format(source=source, words=words, n=n)

@@ -65,6 +65,17 @@ SENTENCE_HINT = {
 DISAGREE = {"fr": "Attention : le document {source} donne un autre chiffre : « {words} » [{n}].",
             "en": "Note: the document {source} gives a different figure: « {words} » [{n}]."}
 
+# The report's sentence closest to the question, given when the model's own answer failed the checks.
+QUOTED = {"fr": "D'après le rapport : « {sentence} » [{n}]", "en": "The report says: “{sentence}” [{n}]"}
+QUOTED_TRANSLATED = {"fr": "D'après le rapport (traduit) : « {sentence} » [{n}]",
+                     "en": "The report says (translated from French): “{sentence}” [{n}]"}
+
+# What else the report says of the company a question is about, in the passages the answer does not cite.
+ALSO = {"fr": "Le rapport mentionne aussi {name} : « {sentence} » [{n}]",
+        "en": "The report also mentions {name}: “{sentence}” [{n}]"}
+ALSO_TRANSLATED = {"fr": "Le rapport mentionne aussi {name} (traduit) : « {sentence} » [{n}]",
+                   "en": "The report also mentions {name} (translated from French): “{sentence}” [{n}]"}
+
 # A question that is only a topic ("PIPL?", "What about TCM?", "NMPA ?").
 TOPIC_QUESTION = {"fr": "Que dit le rapport sur {topic} ?", "en": "What does the report say about {topic}?"}
 REPORT_WORDS = {"fr": "(le rapport dit : {terms})", "en": "(the report says: {terms})"}
@@ -277,3 +288,9 @@ def plain_translation(line: str) -> list[dict[str, str]]:
 
 def error_message(key: str, language: Language, **values) -> str:
     return ERRORS[key][language].format(**values)
+
+
+# --- The benchmark's naive configuration (bot/naive.py): one plain prompt, none of the product's care. ---
+NAIVE_SYSTEM = ("Answer the question using only the passages below. Cite the passages you use by their "
+                f"number, like [1]. If the passages do not contain the answer, reply {NOT_FOUND}.")
+NAIVE_USER = "Passages:\n{passages}\n\nQuestion: {question}"

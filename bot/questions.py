@@ -43,6 +43,18 @@ def asks_overview(question: str) -> bool:
     return bool(_OVERVIEW.search(question))
 
 
+_ABOUT = re.compile(r"\b(?:dans quels domaines|in (?:which|what) (?:areas|fields|domains)|que dit le rapport (?:sur|de|du|des)\b"
+                    r"|what does the report say (?:about|on)|positionn|positioned|quelles sont les (?:\w+ )?initiatives"
+                    r"|(?:which|what) (?:\w+ )?initiatives|ses partenaires|its partners|quel r[ôo]le|what role)",
+                    re.IGNORECASE)
+
+
+def asks_about(question: str) -> bool:
+    """'Dans quels domaines…', 'What does the report say about…', 'How is X positioned…': everything the
+    report says of the name asked about answers it, not one passage."""
+    return bool(_ABOUT.search(question))
+
+
 _TOPIC = re.compile(r"^\s*(?:(?:and |et )?(?:what|how) about|(?:et )?qu'en est-il d[eu']s?|et (?:pour |sur )?(?:la |le |les |l')?)?\s*"
                     r"(?P<topic>[^?]{1,40}?)\s*\?*\s*$", re.IGNORECASE)
 _QUESTION_WORDS = re.compile(r"\b(?:what|which|who|how|why|when|where|is|are|does|do|can|quel|quelle|quels|quelles|qui|"

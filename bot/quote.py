@@ -1,0 +1,97 @@
+"""The report's own sentence, quoted, when the model's draft fails the checks for how it was written."""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from bot.binding import classes_in, mentions_name, names_in, years_in
+from bot.checks import Context
+from bot.chunk import sentences_of
+from bot.cite import sentence_figures
+from bot.glossary import terms_in
+from bot.lang import detect_language
+from bot.questions import asks_quantity
+from bot.types import Language
+
+# Reasons that say the draft was badly written, not that the passages lack the answer: it repeated the
+# question, gave a bare figure, cited nothing, or gave a figure no passage states or ties to what was
+# asked. A draft the model itself declined (NOT_FOUND), or one the checks found stating another year,
+# class or actor, is not quoted over: those are how the questions the report does not answer end.
+QUOTABLE = frozenset({"echo", "fragment", "empty", "untied", "no_cited_sentence", "unsupported_figure"})
+# The embedder's cosine between the question and the sentence quoted. Measured on the gold set's
+# questions (tools: the question against every sentence of its shown passages naming all it asks about):
+# the sentences answering a declined answerable question scored 0.61-0.79; the best sentences for the
+# unanswerable questions declined for one of the reasons above, at most 0.53.
+MIN_QUOTE_SIMILARITY = 0.6
+MIN_WORDS = 8  # a heading or a table cell ("Zone: Hainan Boao Lecheng") says nothing on its own
+MAX_OTHER_MENTIONS = 2
+
+
+@dataclass(frozen=True)
+class Quote:
+    n: int  # the passage's number in the answer, 1-based
+    sentence: str  # in the reader's language: the passage's own, or its English rendering
+    translated: bool  # the sentence is the rendering of a French one
+    score: float  # its closeness to the question (0 for another mention of the name asked about)
+    name: str = ""  # for another mention: the name, as the question writes it
+
+
+def closest_statement(ctx: Context, language: Language, read: Sequence[str | None] = ()) -> Quote | None:
+    """The sentence of the shown passages closest to the question among those that name everything it asks
+    about (its names, years and class, and a figure when it asks how many), in the reader's language (for an
+    English reader, `read` gives each passage's English rendering or None). None when none comes close."""
+    if ctx.evidence is None:
+        return None
+    candidates = _readable(ctx, language, read)
+    for scored in ctx.evidence.sentence_scores(ctx.question):
+        if scored.score < MIN_QUOTE_SIMILARITY:
+            return None
+        translated = candidates.get((scored.n, scored.sentence))
+        if translated is not None and _names_all(scored.sentence, ctx):
+            return Quote(scored.n, _bare(scored.sentence), translated, scored.score)
+    return None
+
+
+def other_mentions(ctx: Context, cited: Sequence[int], language: Language,
+                   read: Sequence[str | None] = ()) -> list[Quote]:
+    """For a question about one company or body ('In which areas is Ping An Good Doctor mentioned?'), the
+    first sentence naming it in each shown passage the answer does not cite: what else the report says of it."""
+    actors = [name for name in names_in(ctx.question) if not terms_in(name)
+              and any(mentions_name(name, p.chunk.text) for p in ctx.passages)]
+    if len(actors) != 1:
+        return []
+    found: dict[int, Quote] = {}
+    for (n, sentence), translated in _readable(ctx, language, read).items():
+        if n not in cited and n not in found and len(sentence.split()) >= MIN_WORDS \
+                and mentions_name(actors[0], sentence):
+            found[n] = Quote(n, _bare(sentence), translated, 0.0, actors[0])
+    return [found[n] for n in sorted(found)][:MAX_OTHER_MENTIONS]
+
+
+def _readable(ctx: Context, language: Language, read: Sequence[str | None]) -> dict[tuple[int, str], bool]:
+    """Each shown passage's sentences in the reader's language, in order: its own, or its English
+    rendering (True) for an English reader; a passage in the other language with no rendering has none."""
+    sentences: dict[tuple[int, str], bool] = {}
+    for n, passage in enumerate(ctx.passages, 1):
+        rendering = read[n - 1] if language == "en" and n <= len(read) else None
+        if rendering:
+            sentences.update({(n, s): True for s in sentences_of(rendering)})
+        elif detect_language(passage.chunk.text, default=language) == language:
+            sentences.update({(n, s): False for s in sentences_of(passage.chunk.text)})
+    return sentences
+
+
+def _bare(sentence: str) -> str:
+    return sentence.strip().lstrip("-•* ").strip()
+
+
+def _names_all(sentence: str, ctx: Context) -> bool:
+    if len(sentence.split()) < MIN_WORDS:
+        return False
+    if not all(mentions_name(name, sentence) for name in ctx.asked_names):
+        return False
+    if ctx.asked_years and not years_in(sentence) & ctx.asked_years:
+        return False
+    if ctx.asked_classes and not classes_in(sentence) & ctx.asked_classes:
+        return False
+    return not asks_quantity(ctx.question) or bool(sentence_figures(sentence) - years_in(sentence))

@@ -1,0 +1,106 @@
+"""A draft failing the checks for how it was written gives way to the report's closest sentence, quoted."""
+from bot.checks import Context
+from bot.evidence import Evidence
+from bot.index import build_index
+from bot.pipeline import Pipeline
+from bot.prompts import ALSO, NOT_COVERED, NOT_FOUND, QUOTED, QUOTED_TRANSLATED
+from bot.quote import MAX_OTHER_MENTIONS, MIN_QUOTE_SIMILARITY, closest_statement, other_mentions
+from bot.retrieve import Retriever
+from bot.types import Chunk, Passage
+
+from fakes import HashEmbedder, ScriptedGenerator
+
+ZONES = "Quelles zones comme Zhongguancun à Pékin offrent des incitations fiscales et des bureaux subventionnés ?"
+
+
+def make(settings, *replies):
+    embedder = HashEmbedder()
+    generator = ScriptedGenerator(*replies)
+    return Pipeline(settings, embedder, Retriever(build_index(settings, embedder), embedder), generator), generator
+
+
+def test_an_echoed_draft_gives_way_to_the_sentence_that_names_what_is_asked(settings):
+    pipeline, _ = make(settings, "Des zones offrent des incitations fiscales [1].")  # only the question's words
+    answer = pipeline.answer(ZONES)
+    assert not answer.abstained and answer.reason == ""
+    quoted = answer.text
+    assert quoted.startswith(QUOTED["fr"].split("{")[0]) and "Zhongguancun à Pékin" in quoted
+    assert "incitations fiscales, des espaces de bureau subventionnés" in quoted  # the report's words, as written
+    n = answer.citations[0].n
+    assert quoted.endswith(f"» [{n}]") and "Zhongguancun" in answer.citations[0].chunk.text
+
+
+def test_a_draft_the_model_declined_or_bound_to_another_year_is_not_quoted_over(settings):
+    pipeline, generator = make(settings, NOT_FOUND)
+    answer = pipeline.answer(ZONES)
+    assert answer.abstained and answer.reason == "not_found" and answer.text == NOT_COVERED["fr"]
+    question = "Quelle est la valeur du marché de l'IA en santé en Chine en 2030 ?"
+    generator.replies = ["Le marché atteindra 16,02 milliards de dollars US en 2030 [1]."]
+    assert pipeline.answer(question).reason == "misbound_figure"
+
+
+def passage(text: str, n: int = 1) -> Passage:
+    return Passage(Chunk(id=f"c{n}", source="r.txt", section="S", location="S, § 1", text=text), n, 1.0, 0.9)
+
+
+def statement(question: str, texts: list[str], language="fr", read=()):
+    shown = [passage(t, n) for n, t in enumerate(texts, 1)]
+    embedder = HashEmbedder()
+    evidence = Evidence(embedder, shown, lambda: embedder.embed_documents(texts), read)
+    return closest_statement(Context.of(question, shown, evidence), language, read)
+
+
+def test_the_sentence_quoted_names_every_name_year_and_class_asked_and_a_figure_for_how_many():
+    texts = ["Le marché de l'IA en santé atteindra 16,02 milliards de dollars US d'ici 2028 selon le rapport. "
+             "Le marché de l'IA en santé atteindra 18,88 milliards de dollars US d'ici 2030 selon le rapport."]
+    quote = statement("Le marché de l'IA en santé atteindra combien en 2030 selon le rapport ?", texts)
+    assert quote and "18,88" in quote.sentence and not quote.translated
+    assert statement("Le marché de l'IA en santé de JD Health atteindra combien en 2030 selon le rapport ?",
+                     texts) is None  # no sentence names JD Health
+    assert statement("Les dispositifs de classe II approuvés par la NMPA à la mi-2024 sont combien ?",
+                     ["À la mi-2024, 92 dispositifs médicaux de classe III approuvés par la NMPA."]) is None
+    assert statement("Que dit le rapport sur les capitales du monde entier et leurs musées ?", texts) is None
+
+
+def test_an_english_reader_gets_the_rendering_marked_as_translated_and_never_the_french():
+    french = ["Des zones comme Zhongguancun à Pékin offrent des incitations fiscales aux entreprises étrangères."]
+    english = ["Areas like Zhongguancun in Beijing offer tax incentives to foreign companies and their staff."]
+    question = "Which areas like Zhongguancun in Beijing offer tax incentives to foreign companies?"
+    quote = statement(question, french, "en", english)
+    assert quote and quote.translated and quote.sentence == english[0] and quote.score >= MIN_QUOTE_SIMILARITY
+    assert statement(question, french, "en", [None]) is None  # no rendering: no French quoted to an English reader
+    assert "{sentence}" in QUOTED_TRANSLATED["en"] and "translated" in QUOTED_TRANSLATED["en"]
+
+
+def test_a_question_about_a_company_gets_what_the_uncited_passages_say_of_it():
+    texts = ["Ali Health, JD Health et Ping An Good Doctor dominent la télémédecine rurale avec le triage IA.",
+             "Le marché des dispositifs médicaux progresse vite dans les grandes villes de l'est du pays.",
+             "Des plateformes comme Tencent Miying et Ping An Good Doctor ont intégré des moteurs de NLP.",
+             "Ping An Good Doctor propose aussi des suivis à distance dans les provinces de l'ouest du pays."]
+    shown = [passage(t, n) for n, t in enumerate(texts, 1)]
+    embedder = HashEmbedder()
+    evidence = Evidence(embedder, shown, lambda: embedder.embed_documents(texts))
+    ctx = Context.of("Dans quels domaines le rapport mentionne-t-il Ping An Good Doctor ?", shown, evidence)
+    more = other_mentions(ctx, [1], "fr")
+    assert [q.n for q in more] == [3, 4] and more[0].sentence == texts[2] and more[0].name == "Ping An Good Doctor"
+    assert [q.n for q in other_mentions(ctx, [1], "fr")[:MAX_OTHER_MENTIONS]] == [3, 4]
+    assert other_mentions(ctx, [1, 3, 4], "fr") == []
+    two = Context.of("Que disent les passages de Tencent Miying et de Ping An Good Doctor dans ce rapport ?",
+                     shown, evidence)
+    assert other_mentions(two, [1], "fr") == []  # two companies asked about: nothing is added
+
+
+def test_the_answer_about_a_company_ends_with_its_other_mentions_quoted_and_cited(settings):
+    question = "Dans quels domaines le rapport mentionne-t-il Ping An Good Doctor ?"
+    pipeline, generator = make(settings.with_(min_similarity=0.0), "")  # the stand-in embedder scores low
+    ranks = {p.rank: p.chunk.text for p in pipeline.search(question, [], settings.top_k)}
+    naming = [n for n, text in ranks.items() if "Ping An Good Doctor" in text]
+    assert len(naming) >= 2, ranks
+    generator.reply = f"Ping An Good Doctor domine la télémédecine et les soins ruraux [{naming[0]}]."
+    answer = pipeline.answer(question)
+    lines = answer.text.split("\n")
+    assert lines[0] == generator.reply and len(lines) == 1 + min(len(naming) - 1, MAX_OTHER_MENTIONS)
+    assert all(line.startswith(ALSO["fr"].split("{")[0] + "Ping An Good Doctor") for line in lines[1:])
+    assert [c.n for c in answer.citations] == sorted(naming[:1 + MAX_OTHER_MENTIONS])
+    generator.reply = f"Ping An Good Doctor domine la télémédecine et les soins ruraux [{naming[0]}]."
+    assert "\n" not in pipeline.answer("Ping An Good Doctor domine-t-il la télémédecine ?").text
