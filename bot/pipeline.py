@@ -11,6 +11,7 @@ from bot.binding import names_in, specific
 from bot.checks import Context, Verdict, verify
 from bot.cite import MARKER, markers, split_answer
 from bot.config import Settings
+from bot.confirm import Said, Settled, settle
 from bot.embed import Embedder
 from bot.evidence import Evidence
 from bot.errors import InputError
@@ -18,9 +19,8 @@ from bot.generate import Generator
 from bot.glossary import french_terms
 from bot.lang import detect_language
 from bot.localize import localize
-from bot.prompts import (ALSO, ALSO_TRANSLATED, DISAGREE, NAME_HINT, NOT_COVERED, NOT_FOUND, QUOTED,
-                         QUOTED_TRANSLATED, REPAIR_HINT, SENTENCE_HINT, build_messages, error_message,
-                         translation_messages)
+from bot.prompts import (ALSO, DISAGREE, INSTEAD, NAME_HINT, NOT_COVERED, NOT_FOUND, QUOTED, REPAIR_HINT,
+                         SENTENCE_HINT, SETTLED, TRANSLATED, build_messages, error_message, translation_messages)
 from bot.questions import asks_about, asks_overview, is_follow_up
 from bot.quote import QUOTABLE, closest_statement, other_mentions
 from bot.renderings import Renderings
@@ -104,11 +104,17 @@ class Pipeline:
             yield finish(None, "weak_retrieval")
             return
 
+        read = [self.renderings.english(p.chunk) for p in shown] if self.renderings and language == "en" else []
+        settled = settle(question, shown, language, read)
+        if settled:  # a figure the question states, confirmed or contradicted by the report's own clause
+            yield finish(Verdict(_settled_text(settled, language), tuple(dict.fromkeys(
+                [settled.said.n, *([settled.instead.n] if settled.instead else [])])), "", (), 0, ()))
+            return
+
         yield Status("writing")
         messages = build_messages(question, language, list(shown), list(history),
                                   turns=self.settings.history_turns, chars=self.settings.history_chars,
                                   renderings=self.renderings)
-        read = [self.renderings.english(p.chunk) for p in shown] if self.renderings and language == "en" else []
         evidence = Evidence(self.embedder, shown, lambda: self.retriever.vectors([p.chunk for p in shown]), read)
         draft = yield from self._generate(messages, timings, elapsed)
         verdict = verify(draft, question, shown, evidence)
@@ -142,14 +148,14 @@ class Pipeline:
             # everything asked and comes closest to the question, quoted, rather than a refusal.
             quote = closest_statement(ctx, language, read)
             if quote:
-                words = (QUOTED_TRANSLATED if quote.translated else QUOTED)[language]
-                verdict = replace(verdict, text=words.format(sentence=quote.sentence, n=quote.n), cited=(quote.n,),
-                                  refusal="", unsupported_figures=(), repair=())
+                text = QUOTED[language].format(sentence=quote.sentence, n=quote.n,
+                                               translated=TRANSLATED[quote.translated][language])
+                verdict = replace(verdict, text=text, cited=(quote.n,), refusal="", unsupported_figures=(), repair=())
         if not verdict.refusal and asks_about(question):
             # A question about one company: what the passages the answer leaves out say of it, quoted.
             more = other_mentions(ctx, verdict.cited, language, read)
-            notes = [(ALSO_TRANSLATED if q.translated else ALSO)[language].format(name=q.name, sentence=q.sentence,
-                                                                                   n=q.n) for q in more]
+            notes = [ALSO[language].format(name=q.name, sentence=q.sentence, n=q.n,
+                                           translated=TRANSLATED[q.translated][language]) for q in more]
             verdict = replace(verdict, text="\n".join([verdict.text, *notes]),
                               cited=(*verdict.cited, *(q.n for q in more)))
         if verdict.conflicts:
@@ -205,6 +211,15 @@ class Pipeline:
     def sentence_scores(self, claim: str, sentences: list[str]) -> list[float]:
         """Similarity of an answer sentence to each sentence of a passage (for highlighting)."""
         return (self.embedder.embed_queries([claim]) @ self.embedder.embed_documents(sentences).T)[0].tolist()
+
+
+def _settled_text(settled: Settled, language: Language) -> str:
+    def quoted(template: dict, said: Said, **more) -> str:
+        return template[language].format(sentence=said.words, n=said.n,
+                                         translated=TRANSLATED[said.translated][language], **more)
+
+    text = quoted(SETTLED[settled.yes], settled.said)
+    return f"{text}. {quoted(INSTEAD, settled.instead, asked=settled.asked)}." if settled.instead else f"{text}."
 
 
 def _wrong_language(text: str, language: Language) -> bool:

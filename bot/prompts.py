@@ -65,16 +65,19 @@ SENTENCE_HINT = {
 DISAGREE = {"fr": "Attention : le document {source} donne un autre chiffre : « {words} » [{n}].",
             "en": "Note: the document {source} gives a different figure: « {words} » [{n}]."}
 
-# The report's sentence closest to the question, given when the model's own answer failed the checks.
-QUOTED = {"fr": "D'après le rapport : « {sentence} » [{n}]", "en": "The report says: “{sentence}” [{n}]"}
-QUOTED_TRANSLATED = {"fr": "D'après le rapport (traduit) : « {sentence} » [{n}]",
-                     "en": "The report says (translated from French): “{sentence}” [{n}]"}
-
-# What else the report says of the company a question is about, in the passages the answer does not cite.
-ALSO = {"fr": "Le rapport mentionne aussi {name} : « {sentence} » [{n}]",
-        "en": "The report also mentions {name}: “{sentence}” [{n}]"}
-ALSO_TRANSLATED = {"fr": "Le rapport mentionne aussi {name} (traduit) : « {sentence} » [{n}]",
-                   "en": "The report also mentions {name} (translated from French): “{sentence}” [{n}]"}
+# The report's own words, quoted: its sentence closest to the question when the model's answer failed the
+# checks; what else it says of the company asked about; yes or no to a figure a question states.
+QUOTED = {"fr": "D'après le rapport{translated} : « {sentence} » [{n}]",
+          "en": "The report says{translated}: “{sentence}” [{n}]"}
+ALSO = {"fr": "Le rapport mentionne aussi {name}{translated} : « {sentence} » [{n}]",
+        "en": "The report also mentions {name}{translated}: “{sentence}” [{n}]"}
+SETTLED = {True: {"fr": "Oui. Le rapport dit{translated} : « {sentence} » [{n}]",
+                  "en": "Yes. The report says{translated}: “{sentence}” [{n}]"},
+           False: {"fr": "Non. Le rapport dit{translated} : « {sentence} » [{n}]",
+                   "en": "No. The report says{translated}: “{sentence}” [{n}]"}}
+INSTEAD = {"fr": "Pour {asked}, il dit{translated} : « {sentence} » [{n}]",
+           "en": "For {asked}, it says{translated}: “{sentence}” [{n}]"}
+TRANSLATED = {True: {"fr": " (traduit)", "en": " (translated from French)"}, False: {"fr": "", "en": ""}}
 
 # A question that is only a topic ("PIPL?", "What about TCM?", "NMPA ?").
 TOPIC_QUESTION = {"fr": "Que dit le rapport sur {topic} ?", "en": "What does the report say about {topic}?"}

@@ -55,6 +55,17 @@ def asks_about(question: str) -> bool:
     return bool(_ABOUT.search(question))
 
 
+_YES_NO = re.compile(r"^\s*(?:is|are|was|were|does|do|did|will|would|has|have|had|can|could|should)\b|^\s*est-ce qu[e'’]"
+                     r"|\b\w+-(?:t-)?(?:il|elle|ils|elles|on)\b", re.IGNORECASE)
+_WH = re.compile(r"\b(?:what|which|who|whom|whose|how|when|where|why|quel(?:le)?s?|qui|quoi|combien|comment|pourquoi"
+                 r"|quand|où)\b|^\s*(?:que|qu')", re.IGNORECASE)
+
+
+def is_yes_no(question: str) -> bool:
+    """'Is the market expected to reach…?', 'Le marché doit-il atteindre… ?': a question answered yes or no."""
+    return bool(_YES_NO.search(question)) and not _WH.search(question)
+
+
 _TOPIC = re.compile(r"^\s*(?:(?:and |et )?(?:what|how) about|(?:et )?qu'en est-il d[eu']s?|et (?:pour |sur )?(?:la |le |les |l')?)?\s*"
                     r"(?P<topic>[^?]{1,40}?)\s*\?*\s*$", re.IGNORECASE)
 _QUESTION_WORDS = re.compile(r"\b(?:what|which|who|how|why|when|where|is|are|does|do|can|quel|quelle|quels|quelles|qui|"

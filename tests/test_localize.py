@@ -10,6 +10,7 @@ from bot.normalize import figures
     ("Le marché atteindra 18,88 milliards de dollars US.", "Le marché atteindra US$18.88 billion."),
     ("It was worth 1,59 milliard de dollars US in 2023.", "It was worth US$1.59 billion in 2023."),
     ("USD 16.02 billion", "US$16.02 billion"),
+    ("from $1.59 billion US in 2023 to the US market", "from US$1.59 billion in 2023 to the US market"),
     ("a CAGR of 42,5 %", "a CAGR of 42.5%"),
     ("its 38 000+ public hospitals", "its 38,000+ public hospitals"),
     ("a TCAC of 42.5% in the ZFE", "a CAGR of 42.5% in the FTZ"),

@@ -3,7 +3,7 @@ from bot.checks import Context
 from bot.evidence import Evidence
 from bot.index import build_index
 from bot.pipeline import Pipeline
-from bot.prompts import ALSO, NOT_COVERED, NOT_FOUND, QUOTED, QUOTED_TRANSLATED
+from bot.prompts import ALSO, NOT_COVERED, NOT_FOUND, QUOTED, TRANSLATED
 from bot.quote import MAX_OTHER_MENTIONS, MIN_QUOTE_SIMILARITY, closest_statement, other_mentions
 from bot.retrieve import Retriever
 from bot.types import Chunk, Passage
@@ -69,7 +69,7 @@ def test_an_english_reader_gets_the_rendering_marked_as_translated_and_never_the
     quote = statement(question, french, "en", english)
     assert quote and quote.translated and quote.sentence == english[0] and quote.score >= MIN_QUOTE_SIMILARITY
     assert statement(question, french, "en", [None]) is None  # no rendering: no French quoted to an English reader
-    assert "{sentence}" in QUOTED_TRANSLATED["en"] and "translated" in QUOTED_TRANSLATED["en"]
+    assert "translated" in QUOTED["en"].format(sentence="", n=1, translated=TRANSLATED[True]["en"])
 
 
 def test_a_question_about_a_company_gets_what_the_uncited_passages_say_of_it():

@@ -1,0 +1,101 @@
+"""A yes/no question that states a figure ('Will the market reach US$16.02 billion by 2030?') is settled
+by the report's own clause, without the model: yes when a passage attaches that figure to what the
+question attaches it to, no when the passages attach it only to another year or class."""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from bot.binding import Mention, classes_in, mentions, mentions_name, subjects_in
+from bot.chunk import sentences_of
+from bot.glossary import terms_in
+from bot.lang import detect_language
+from bot.normalize import figures
+from bot.questions import is_yes_no
+from bot.types import Language, Passage
+
+
+MAX_QUOTE_CHARS = 240
+
+
+@dataclass(frozen=True)
+class Said:
+    n: int  # the passage's number, 1-based
+    words: str  # the clause in the reader's language: the report's own, or its English rendering
+    translated: bool
+
+
+@dataclass(frozen=True)
+class Settled:
+    yes: bool
+    said: Said  # where the report states the question's figure
+    instead: Said | None = None  # for a no: what the report states for the year asked
+    asked: str = ""  # the year asked, for a no that has one
+
+
+def settle(question: str, passages: Sequence[Passage], language: Language,
+           read: Sequence[str | None] = ()) -> Settled | None:
+    """Yes or no from the passages, or None when the question states no figure, is not a yes/no question,
+    or the passages do not settle it (the figure is not theirs, or not said of what the question names)."""
+    if not is_yes_no(question):
+        return None
+    claims = [m for m in mentions(question) if m.unit != "label"]
+    if len(claims) != 1:
+        return None
+    claim, asked_classes = claims[0], classes_in(question)
+    names = [n for n in dict.fromkeys(subjects_in(question) + terms_in(question)) if not _in_figure(n, claim)]
+    stated = [(n, m) for n, p in enumerate(passages, 1) for s in sentences_of(p.chunk.text) for m in mentions(s)
+              if m.unit == claim.unit and all(mentions_name(name, m.sentence) for name in names)]
+    same = [(n, m) for n, m in stated if m.value == claim.value]
+    if not same:
+        return None
+    confirming = [(n, m) for n, m in same if _confirms(m, claim.years, asked_classes)]
+    if confirming:
+        said = _in_language(*confirming[0], language, passages, read)
+        return Settled(True, said) if said else None
+    if not all(_conflicts(m, claim.years, asked_classes) for _, m in same):
+        return None  # the passages state the figure without saying for which year or class
+    n, m = same[0]
+    said = _in_language(n, m, language, passages, read)
+    if said is None:
+        return None
+    right = [(k, r) for k, r in stated if claim.years and _confirms(r, claim.years, asked_classes)]
+    instead = _in_language(*right[0], language, passages, read) if right else None
+    if instead and instead.words == said.words:
+        instead = None  # one sentence states both (an English rendering keeps the French sentence whole)
+    return Settled(False, said, instead, ", ".join(sorted(claim.years)) if instead else "")
+
+
+def _confirms(stated: Mention, years: frozenset[str], classes: set[str]) -> bool:
+    """The passage attaches the figure to every year and class the question attaches it to."""
+    return (not years or bool(stated.years & years)) and (not classes or bool(classes_in(stated.sentence) & classes))
+
+
+def _conflicts(stated: Mention, years: frozenset[str], classes: set[str]) -> bool:
+    """The passage attaches the figure to another year or another class than the question does."""
+    stated_classes = classes_in(stated.sentence)
+    return bool(years and stated.years and not stated.years & years) \
+        or bool(classes and stated_classes and not stated_classes & classes)
+
+
+def _in_figure(name: str, claim: Mention) -> bool:
+    """'US' in 'US$16.02 billion' is the figure's currency, not a name the report must state beside it."""
+    return name.upper() in ("US", "USD")
+
+
+def _in_language(n: int, mention: Mention, language: Language, passages: Sequence[Passage],
+                 read: Sequence[str | None]) -> Said | None:
+    """The clause stating a figure: the report's words for a reader of its language; for an English reader
+    of a French passage, the sentence of its English rendering that holds the same figures (None if none)."""
+    if language != "en":  # the sentence, unless it is long: then the words that state the figure
+        words = mention.sentence if len(mention.sentence) <= MAX_QUOTE_CHARS else mention.segment
+        return Said(n, words.strip().lstrip("-•* ").strip(), False)
+    rendering = read[n - 1] if n <= len(read) else None
+    if not rendering:
+        text = passages[n - 1].chunk.text
+        return Said(n, mention.sentence.strip(), False) if detect_language(text, default="fr") == "en" else None
+    wanted = set(figures(mention.sentence))
+    for sentence in sentences_of(rendering):
+        if wanted <= set(figures(sentence)):
+            return Said(n, sentence.strip().lstrip("-•* ").strip(), True)
+    return None
