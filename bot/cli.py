@@ -269,11 +269,18 @@ def cmd_bench(settings: Settings, args) -> int:
         print(json.dumps(run.to_json(), indent=1) if args.json else table(run))
         return 0
 
-    from bot.bench import print_figures, run_bench
+    from bot.bench import bench_items, run_bench, table
 
+    if args.questions < 0:
+        raise InputError("--questions takes a number of questions (0: all of the benchmark's).")
+    items = bench_items(Path(args.gold), args.questions)
+    # The ratios compare llama.cpp in this process with itself: no generation server. Each answer is
+    # measured whole, as the naive configuration's are: no time limit.
+    settings = settings.with_(llm_url="", max_answer_seconds=math.inf)
     with tempfile.TemporaryDirectory() as tmp:  # the benchmark's index build must not touch index/
         settings = settings.with_(index_dir=Path(tmp) / "index")
-        print_figures(run_bench(settings, args.repeats), settings)
+        result = run_bench(settings, items, report=lambda line: print(line, file=sys.stderr, flush=True))
+    print(json.dumps(result.to_json(), indent=1) if args.json else table(result))
     return 0
 
 
@@ -307,11 +314,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--host", default="")
     p.add_argument("--port", type=int, default=0)
     p.set_defaults(func=cmd_serve)
-    p = sub.add_parser("bench", help="measure load times, latency, decode rate and memory")
-    p.add_argument("--repeats", type=int, default=1)
+    p = sub.add_parser("bench", help="measure speed, memory and accuracy against llama.cpp alone, a naive "
+                                     "configuration and the memory bandwidth")
+    p.add_argument("--questions", type=int, default=0,
+                   help="only the first N of the benchmark's gold questions (default: all 20)")
+    p.add_argument("--gold", default=str(Path(__file__).resolve().parent.parent / "eval" / "gold.jsonl"))
     p.add_argument("--scale", action="store_true", help="instead: the vector index on synthetic chunks")
     p.add_argument("--sizes", default="10000,100000,1000000", help="with --scale: chunk counts")
-    p.add_argument("--json", action="store_true", help="with --scale: print the figures as JSON")
+    p.add_argument("--json", action="store_true", help="print the figures as JSON")
     p.set_defaults(func=cmd_bench)
     p = sub.add_parser("soak", help="ask N questions in a row: memory stays bounded, answers do not change")
     p.add_argument("n", type=int, nargs="?", default=200)
