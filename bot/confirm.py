@@ -3,6 +3,7 @@ by the report's own clause, without the model: yes when a passage attaches that 
 question attaches it to, no when the passages attach it only to another year or class."""
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -10,12 +11,14 @@ from bot.binding import Mention, classes_in, mentions, mentions_name, subjects_i
 from bot.chunk import sentences_of
 from bot.glossary import terms_in
 from bot.lang import detect_language
-from bot.normalize import figures
+from bot.normalize import figures, fold, normalize_numbers
 from bot.questions import is_yes_no
+from bot.quote import bare
 from bot.types import Language, Passage
 
 
 MAX_QUOTE_CHARS = 240
+_CURRENCY = {"US", "USD"}  # 'US' in 'US$16.02 billion' is the figure's currency, not a name to find beside it
 
 
 @dataclass(frozen=True)
@@ -43,27 +46,40 @@ def settle(question: str, passages: Sequence[Passage], language: Language,
     if len(claims) != 1:
         return None
     claim, asked_classes = claims[0], classes_in(question)
-    names = [n for n in dict.fromkeys(subjects_in(question) + terms_in(question)) if not _in_figure(n, claim)]
+    names = [n for n in dict.fromkeys(subjects_in(question) + terms_in(question)) if n.upper() not in _CURRENCY]
     stated = [(n, m) for n, p in enumerate(passages, 1) for s in sentences_of(p.chunk.text) for m in mentions(s)
               if m.unit == claim.unit and all(mentions_name(name, m.sentence) for name in names)]
     same = [(n, m) for n, m in stated if m.value == claim.value]
     if not same:
         return None
+    counted = _counted(question, claim.value) if claim.unit == "count" else None
     confirming = [(n, m) for n, m in same if _confirms(m, claim.years, asked_classes)]
     if confirming:
         said = _in_language(*confirming[0], language, passages, read)
-        return Settled(True, said) if said else None
+        return Settled(True, said) if said and _counts(said, counted) else None
     if not all(_conflicts(m, claim.years, asked_classes) for _, m in same):
         return None  # the passages state the figure without saying for which year or class
     n, m = same[0]
     said = _in_language(n, m, language, passages, read)
-    if said is None:
+    if said is None or not _counts(said, counted):
         return None
     right = [(k, r) for k, r in stated if claim.years and _confirms(r, claim.years, asked_classes)]
     instead = _in_language(*right[0], language, passages, read) if right else None
     if instead and instead.words == said.words:
         instead = None  # one sentence states both (an English rendering keeps the French sentence whole)
     return Settled(False, said, instead, ", ".join(sorted(claim.years)) if instead else "")
+
+
+def _counted(question: str, value: str) -> str | None:
+    """What a count in the question counts: '92 dispositifs' -> 'dispositifs', '100 devices' -> 'devices'."""
+    pattern = rf"(?<![\d.]){re.escape(value)}\+?\s+(?:de\s+|d['’])?([^\W\d_]{{3,}})"
+    match = re.search(pattern, normalize_numbers(question))
+    return match.group(1) if match else None
+
+
+def _counts(said: Said, counted: str | None) -> bool:
+    """The clause quoted counts the same thing ('100 hospitals' does not answer '100 devices?')."""
+    return not counted or fold(counted)[:6] in fold(said.words)
 
 
 def _confirms(stated: Mention, years: frozenset[str], classes: set[str]) -> bool:
@@ -78,18 +94,13 @@ def _conflicts(stated: Mention, years: frozenset[str], classes: set[str]) -> boo
         or bool(classes and stated_classes and not stated_classes & classes)
 
 
-def _in_figure(name: str, claim: Mention) -> bool:
-    """'US' in 'US$16.02 billion' is the figure's currency, not a name the report must state beside it."""
-    return name.upper() in ("US", "USD")
-
-
 def _in_language(n: int, mention: Mention, language: Language, passages: Sequence[Passage],
                  read: Sequence[str | None]) -> Said | None:
     """The clause stating a figure: the report's words for a reader of its language; for an English reader
     of a French passage, the sentence of its English rendering that holds the same figures (None if none)."""
     if language != "en":  # the sentence, unless it is long: then the words that state the figure
         words = mention.sentence if len(mention.sentence) <= MAX_QUOTE_CHARS else mention.segment
-        return Said(n, words.strip().lstrip("-•* ").strip(), False)
+        return Said(n, bare(words), False)
     rendering = read[n - 1] if n <= len(read) else None
     if not rendering:
         text = passages[n - 1].chunk.text
@@ -97,5 +108,5 @@ def _in_language(n: int, mention: Mention, language: Language, passages: Sequenc
     wanted = set(figures(mention.sentence))
     for sentence in sentences_of(rendering):
         if wanted <= set(figures(sentence)):
-            return Said(n, sentence.strip().lstrip("-•* ").strip(), True)
+            return Said(n, bare(sentence), True)
     return None

@@ -43,8 +43,9 @@ def asks_overview(question: str) -> bool:
     return bool(_OVERVIEW.search(question))
 
 
-_ABOUT = re.compile(r"\b(?:dans quels domaines|in (?:which|what) (?:areas|fields|domains)|que dit le rapport (?:sur|de|du|des)\b"
-                    r"|what does the report say (?:about|on)|positionn|positioned|quelles sont les (?:\w+ )?initiatives"
+_ABOUT = re.compile(r"\b(?:dans quels domaines|in (?:which|what) (?:areas|fields|domains)"
+                    r"|que dit le rapport (?:sur|de|du|des)\b|what does the report say (?:about|on)|positionn|positioned"
+                    r"|quelles sont les (?:\w+ )?initiatives"
                     r"|(?:which|what) (?:\w+ )?initiatives|ses partenaires|its partners|quel r[ôo]le|what role)",
                     re.IGNORECASE)
 
@@ -55,8 +56,8 @@ def asks_about(question: str) -> bool:
     return bool(_ABOUT.search(question))
 
 
-_YES_NO = re.compile(r"^\s*(?:is|are|was|were|does|do|did|will|would|has|have|had|can|could|should)\b|^\s*est-ce qu[e'’]"
-                     r"|\b\w+-(?:t-)?(?:il|elle|ils|elles|on)\b", re.IGNORECASE)
+_YES_NO = re.compile(r"^\s*(?:is|are|was|were|does|do|did|will|would|has|have|had|can|could|should)\b"
+                     r"|^\s*est-ce qu[e'’]|\b\w+-(?:t-)?(?:il|elle|ils|elles|on)\b", re.IGNORECASE)
 _WH = re.compile(r"\b(?:what|which|who|whom|whose|how|when|where|why|quel(?:le)?s?|qui|quoi|combien|comment|pourquoi"
                  r"|quand|où)\b|^\s*(?:que|qu')", re.IGNORECASE)
 

@@ -48,7 +48,7 @@ def closest_statement(ctx: Context, language: Language, read: Sequence[str | Non
             return None
         translated = candidates.get((scored.n, scored.sentence))
         if translated is not None and _names_all(scored.sentence, ctx):
-            return Quote(scored.n, _bare(scored.sentence), translated, scored.score)
+            return Quote(scored.n, bare(scored.sentence), translated, scored.score)
     return None
 
 
@@ -64,7 +64,7 @@ def other_mentions(ctx: Context, cited: Sequence[int], language: Language,
     for (n, sentence), translated in _readable(ctx, language, read).items():
         if n not in cited and n not in found and len(sentence.split()) >= MIN_WORDS \
                 and mentions_name(actors[0], sentence):
-            found[n] = Quote(n, _bare(sentence), translated, 0.0, actors[0])
+            found[n] = Quote(n, bare(sentence), translated, 0.0, actors[0])
     return [found[n] for n in sorted(found)][:MAX_OTHER_MENTIONS]
 
 
@@ -81,7 +81,8 @@ def _readable(ctx: Context, language: Language, read: Sequence[str | None]) -> d
     return sentences
 
 
-def _bare(sentence: str) -> str:
+def bare(sentence: str) -> str:
+    """A sentence to quote, without its list bullet."""
     return sentence.strip().lstrip("-•* ").strip()
 
 

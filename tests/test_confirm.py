@@ -57,6 +57,9 @@ def test_what_the_passages_do_not_settle_is_left_to_the_model():
     assert settle("Le marché doit-il atteindre 99 milliards de dollars US en 2030 ?", market, "fr") is None
     assert settle("Quelle est la taille du marché en 2030 ?", market, "fr") is None
     assert settle("Le marché valait-il 1,59 ou 16,02 milliards ?", market, "fr") is None  # two figures
+    hospitals = passages("L'IA de Tencent, désormais active dans plus de 100 hôpitaux en 2024, illustre l'approche.")
+    assert settle("La NMPA a-t-elle approuvé 100 dispositifs en 2024 ?", hospitals, "fr") is None
+    assert settle("L'IA de Tencent est-elle active dans 100 hôpitaux en 2024 ?", hospitals, "fr").yes
     undated = passages("Le marché devrait atteindre 18,88 milliards de dollars US.")
     assert settle("Le marché atteindra-t-il 18,88 milliards de dollars US en 2028 ?", undated, "fr") is None
 
@@ -74,5 +77,6 @@ def test_the_pipeline_answers_a_settled_question_without_the_model(settings):
     question = "Le marché de l'IA en santé en Chine doit-il atteindre 16,02 milliards de dollars US en 2030 ?"
     answer = pipeline.answer(question)
     assert generator.calls == [] and not answer.abstained
-    assert answer.text.startswith(SETTLED[False]["fr"].split("{")[0]) and "2028" in answer.text and "18,88" in answer.text
+    assert answer.text.startswith(SETTLED[False]["fr"].split("{")[0])
+    assert "2028" in answer.text and "18,88" in answer.text
     assert all("16,02" in c.chunk.text for c in answer.citations) and answer.citations
