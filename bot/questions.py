@@ -44,8 +44,8 @@ def asks_overview(question: str) -> bool:
 
 
 _ABOUT = re.compile(r"\b(?:dans quels domaines|in (?:which|what) (?:areas|fields|domains)"
-                    r"|que dit le rapport (?:sur|de|du|des)\b|what does the report say (?:about|on)|positionn|positioned"
-                    r"|quelles sont les (?:\w+ )?initiatives"
+                    r"|que dit le rapport (?:sur|de|du|des)\b|what does the report say (?:about|on)"
+                    r"|positionn|positioned|quelles sont les (?:\w+ )?initiatives"
                     r"|(?:which|what) (?:\w+ )?initiatives|ses partenaires|its partners|quel r[ôo]le|what role)",
                     re.IGNORECASE)
 
