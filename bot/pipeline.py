@@ -19,10 +19,11 @@ from bot.generate import Generator
 from bot.glossary import french_terms
 from bot.lang import detect_language
 from bot.localize import localize
-from bot.prompts import (ALSO, DISAGREE, INSTEAD, NAME_HINT, NOT_COVERED, NOT_FOUND, QUOTED, REPAIR_HINT,
-                         SENTENCE_HINT, SETTLED, TRANSLATED, build_messages, error_message, translation_messages)
-from bot.questions import asks_about, asks_overview, is_follow_up
-from bot.quote import QUOTABLE, closest_statement, other_mentions
+from bot.prompts import (ALSO, DISAGREE, INSTEAD, MENTIONS, NAME_HINT, NOT_COVERED, NOT_FOUND, QUOTED,
+                         REPAIR_HINT, SENTENCE_HINT, SETTLED, TRANSLATED, build_messages, error_message,
+                         translation_messages)
+from bot.questions import asks_about, asks_overview, bare_topic, is_follow_up
+from bot.quote import QUOTABLE, Quote, closest_statement, other_mentions
 from bot.renderings import Renderings
 from bot.retrieve import Retriever, focus, whole_table
 from bot.sanitize import clean_question, clean_text
@@ -151,12 +152,18 @@ class Pipeline:
                 text = QUOTED[language].format(sentence=quote.sentence, n=quote.n,
                                                translated=TRANSLATED[quote.translated][language])
                 verdict = replace(verdict, text=text, cited=(quote.n,), refusal="", unsupported_figures=(), repair=())
-        if not verdict.refusal and asks_about(question):
-            # A question about one company: what the passages the answer leaves out say of it, quoted.
-            more = other_mentions(ctx, verdict.cited, language, read)
-            notes = [ALSO[language].format(name=q.name, sentence=q.sentence, n=q.n,
-                                           translated=TRANSLATED[q.translated][language]) for q in more]
-            verdict = replace(verdict, text="\n".join([verdict.text, *notes]),
+        topic = bare_topic(question) if not history else None
+        if topic and verdict.refusal in QUOTABLE:
+            # A bare topic ('PIPL?') the draft failed on: where the report speaks of it, quoted.
+            more = other_mentions(ctx, (), language, read, topic)
+            if more:
+                text = "\n".join(_mentioned(q, language, first=i == 0) for i, q in enumerate(more))
+                verdict = replace(verdict, text=text, cited=tuple(q.n for q in more), refusal="",
+                                  unsupported_figures=(), repair=())
+        elif not verdict.refusal and (asks_about(question) or topic):
+            # A question about one company or a bare topic: what the passages the answer leaves out say of it.
+            more = other_mentions(ctx, verdict.cited, language, read, topic)
+            verdict = replace(verdict, text="\n".join([verdict.text, *(_mentioned(q, language) for q in more)]),
                               cited=(*verdict.cited, *(q.n for q in more)))
         if verdict.conflicts:
             # Two documents disagree on the figure: say so and cite both.
@@ -211,6 +218,11 @@ class Pipeline:
     def sentence_scores(self, claim: str, sentences: list[str]) -> list[float]:
         """Similarity of an answer sentence to each sentence of a passage (for highlighting)."""
         return (self.embedder.embed_queries([claim]) @ self.embedder.embed_documents(sentences).T)[0].tolist()
+
+
+def _mentioned(quote: Quote, language: Language, first: bool = False) -> str:
+    return (MENTIONS if first else ALSO)[language].format(name=quote.name, sentence=quote.sentence, n=quote.n,
+                                                           translated=TRANSLATED[quote.translated][language])
 
 
 def _settled_text(settled: Settled, language: Language) -> str:

@@ -71,6 +71,8 @@ QUOTED = {"fr": "D'après le rapport{translated} : « {sentence} » [{n}]",
           "en": "The report says{translated}: “{sentence}” [{n}]"}
 ALSO = {"fr": "Le rapport mentionne aussi {name}{translated} : « {sentence} » [{n}]",
         "en": "The report also mentions {name}{translated}: “{sentence}” [{n}]"}
+MENTIONS = {"fr": "Le rapport mentionne {name}{translated} : « {sentence} » [{n}]",
+            "en": "The report mentions {name}{translated}: “{sentence}” [{n}]"}
 SETTLED = {True: {"fr": "Oui. Le rapport dit{translated} : « {sentence} » [{n}]",
                   "en": "Yes. The report says{translated}: “{sentence}” [{n}]"},
            False: {"fr": "Non. Le rapport dit{translated} : « {sentence} » [{n}]",

@@ -53,18 +53,21 @@ def closest_statement(ctx: Context, language: Language, read: Sequence[str | Non
 
 
 def other_mentions(ctx: Context, cited: Sequence[int], language: Language,
-                   read: Sequence[str | None] = ()) -> list[Quote]:
-    """For a question about one company or body ('In which areas is Ping An Good Doctor mentioned?'), the
-    first sentence naming it in each shown passage the answer does not cite: what else the report says of it."""
-    actors = [name for name in names_in(ctx.question) if not terms_in(name)
-              and any(mentions_name(name, p.chunk.text) for p in ctx.passages)]
-    if len(actors) != 1:
-        return []
+                   read: Sequence[str | None] = (), topic: str | None = None) -> list[Quote]:
+    """For a question about one company or body ('In which areas is Ping An Good Doctor mentioned?'), or a
+    bare `topic` ('PIPL?', report terms included), the first sentence naming it in each shown passage the
+    answer does not cite: what else the report says of it."""
+    if topic is None:
+        actors = [name for name in names_in(ctx.question) if not terms_in(name)
+                  and any(mentions_name(name, p.chunk.text) for p in ctx.passages)]
+        if len(actors) != 1:
+            return []
+        topic = actors[0]
     found: dict[int, Quote] = {}
     for (n, sentence), translated in _readable(ctx, language, read).items():
         if n not in cited and n not in found and len(sentence.split()) >= MIN_WORDS \
-                and mentions_name(actors[0], sentence):
-            found[n] = Quote(n, bare(sentence), translated, 0.0, actors[0])
+                and mentions_name(topic, sentence):
+            found[n] = Quote(n, bare(sentence), translated, 0.0, topic)
     return [found[n] for n in sorted(found)][:MAX_OTHER_MENTIONS]
 
 

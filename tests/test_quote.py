@@ -104,3 +104,18 @@ def test_the_answer_about_a_company_ends_with_its_other_mentions_quoted_and_cite
     assert [c.n for c in answer.citations] == sorted(naming[:1 + MAX_OTHER_MENTIONS])
     generator.reply = f"Ping An Good Doctor domine la télémédecine et les soins ruraux [{naming[0]}]."
     assert "\n" not in pipeline.answer("Ping An Good Doctor domine-t-il la télémédecine ?").text
+
+
+def test_a_bare_topic_the_draft_fails_on_gets_where_the_report_speaks_of_it(settings):
+    pipeline, generator = make(settings.with_(min_similarity=0.0), "PIPL [1].")  # only the question's words
+    answer = pipeline.answer("PIPL ?")
+    lines = answer.text.split("\n")
+    assert not answer.abstained and 1 <= len(lines) <= MAX_OTHER_MENTIONS
+    assert lines[0].startswith("Le rapport mentionne PIPL : « ") and "PIPL" in lines[0]
+    assert all("PIPL" in c.chunk.text or "protection des informations personnelles" in c.chunk.text
+               for c in answer.citations)
+    generator.reply = NOT_FOUND  # the model's own refusal stands
+    assert pipeline.answer("PIPL ?").abstained
+    generator.reply = "Japon [1]."
+    japan = pipeline.answer("Japon ?")
+    assert japan.abstained and japan.reason == "echo"  # a topic no passage names: nothing to quote
