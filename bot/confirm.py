@@ -12,6 +12,7 @@ from bot.chunk import sentences_of
 from bot.glossary import terms_in
 from bot.lang import detect_language
 from bot.normalize import figures, fold, normalize_numbers
+from bot.prompts import INSTEAD, SETTLED, TRANSLATED
 from bot.questions import is_yes_no
 from bot.quote import bare
 from bot.types import Language, Passage
@@ -110,3 +111,13 @@ def _in_language(n: int, mention: Mention, language: Language, passages: Sequenc
         if wanted <= set(figures(sentence)):
             return Said(n, bare(sentence), True)
     return None
+
+
+def settled_text(settled: Settled, language: Language) -> str:
+    """'No. The report says: “…” [1]. For 2030, it says: “…” [1].'"""
+    def quoted(template: dict, said: Said, **more) -> str:
+        return template[language].format(sentence=said.words, n=said.n,
+                                         translated=TRANSLATED[said.translated][language], **more)
+
+    text = quoted(SETTLED[settled.yes], settled.said)
+    return f"{text}. {quoted(INSTEAD, settled.instead, asked=settled.asked)}." if settled.instead else f"{text}."

@@ -11,7 +11,7 @@ from bot.binding import names_in, specific
 from bot.checks import Context, Verdict, verify
 from bot.cite import MARKER, markers, split_answer
 from bot.config import Settings
-from bot.confirm import Said, Settled, settle
+from bot.confirm import settle, settled_text
 from bot.embed import Embedder
 from bot.evidence import Evidence
 from bot.errors import InputError
@@ -19,11 +19,10 @@ from bot.generate import Generator
 from bot.glossary import french_terms
 from bot.lang import detect_language
 from bot.localize import localize
-from bot.prompts import (ALSO, DISAGREE, INSTEAD, MENTIONS, NAME_HINT, NOT_COVERED, NOT_FOUND, QUOTED,
-                         REPAIR_HINT, SENTENCE_HINT, SETTLED, TRANSLATED, build_messages, error_message,
-                         translation_messages)
+from bot.prompts import (DISAGREE, NAME_HINT, NOT_COVERED, NOT_FOUND, REPAIR_HINT, SENTENCE_HINT, build_messages,
+                         error_message, translation_messages)
 from bot.questions import asks_about, asks_overview, bare_topic, is_follow_up
-from bot.quote import QUOTABLE, Quote, closest_statement, other_mentions
+from bot.quote import in_report_words
 from bot.renderings import Renderings
 from bot.retrieve import Retriever, focus, whole_table
 from bot.sanitize import clean_question, clean_text
@@ -108,7 +107,7 @@ class Pipeline:
         read = [self.renderings.english(p.chunk) for p in shown] if self.renderings and language == "en" else []
         settled = settle(question, shown, language, read)
         if settled:  # a figure the question states, confirmed or contradicted by the report's own clause
-            yield finish(Verdict(_settled_text(settled, language), tuple(dict.fromkeys(
+            yield finish(Verdict(settled_text(settled, language), tuple(dict.fromkeys(
                 [settled.said.n, *([settled.instead.n] if settled.instead else [])])), "", (), 0, ()))
             return
 
@@ -143,28 +142,9 @@ class Pipeline:
             translated = verify(self._in_language(verdict.text, language), question, shown, evidence)
             if not translated.refusal:
                 verdict = translated
-        ctx = Context.of(question, shown, evidence)
-        if verdict.refusal in QUOTABLE:
-            # The draft was badly written, not unfounded: the reader gets the report's sentence that names
-            # everything asked and comes closest to the question, quoted, rather than a refusal.
-            quote = closest_statement(ctx, language, read)
-            if quote:
-                text = QUOTED[language].format(sentence=quote.sentence, n=quote.n,
-                                               translated=TRANSLATED[quote.translated][language])
-                verdict = replace(verdict, text=text, cited=(quote.n,), refusal="", unsupported_figures=(), repair=())
-        topic = bare_topic(question) if not history else None
-        if topic and verdict.refusal in QUOTABLE:
-            # A bare topic ('PIPL?') the draft failed on: where the report speaks of it, quoted.
-            more = other_mentions(ctx, (), language, read, topic)
-            if more:
-                text = "\n".join(_mentioned(q, language, first=i == 0) for i, q in enumerate(more))
-                verdict = replace(verdict, text=text, cited=tuple(q.n for q in more), refusal="",
-                                  unsupported_figures=(), repair=())
-        elif not verdict.refusal and (asks_about(question) or topic):
-            # A question about one company or a bare topic: what the passages the answer leaves out say of it.
-            more = other_mentions(ctx, verdict.cited, language, read, topic)
-            verdict = replace(verdict, text="\n".join([verdict.text, *(_mentioned(q, language) for q in more)]),
-                              cited=(*verdict.cited, *(q.n for q in more)))
+        # Where the report's own sentences serve the reader better than the draft: quoted, and cited.
+        verdict = in_report_words(verdict, Context.of(question, shown, evidence), language, read,
+                                  bare_topic(question) if not history else None, asks_about(question))
         if verdict.conflicts:
             # Two documents disagree on the figure: say so and cite both.
             notes = [DISAGREE[language].format(source=source, words=words, n=n)
@@ -218,20 +198,6 @@ class Pipeline:
     def sentence_scores(self, claim: str, sentences: list[str]) -> list[float]:
         """Similarity of an answer sentence to each sentence of a passage (for highlighting)."""
         return (self.embedder.embed_queries([claim]) @ self.embedder.embed_documents(sentences).T)[0].tolist()
-
-
-def _mentioned(quote: Quote, language: Language, first: bool = False) -> str:
-    return (MENTIONS if first else ALSO)[language].format(name=quote.name, sentence=quote.sentence, n=quote.n,
-                                                           translated=TRANSLATED[quote.translated][language])
-
-
-def _settled_text(settled: Settled, language: Language) -> str:
-    def quoted(template: dict, said: Said, **more) -> str:
-        return template[language].format(sentence=said.words, n=said.n,
-                                         translated=TRANSLATED[said.translated][language], **more)
-
-    text = quoted(SETTLED[settled.yes], settled.said)
-    return f"{text}. {quoted(INSTEAD, settled.instead, asked=settled.asked)}." if settled.instead else f"{text}."
 
 
 def _wrong_language(text: str, language: Language) -> bool:

@@ -2,14 +2,15 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from bot.binding import classes_in, mentions_name, names_in, years_in
-from bot.checks import Context
+from bot.checks import Context, Verdict
 from bot.chunk import sentences_of
 from bot.cite import sentence_figures
 from bot.glossary import terms_in
 from bot.lang import detect_language
+from bot.prompts import ALSO, MENTIONS, QUOTED, TRANSLATED
 from bot.questions import asks_quantity
 from bot.types import Language
 
@@ -34,6 +35,38 @@ class Quote:
     translated: bool  # the sentence is the rendering of a French one
     score: float  # its closeness to the question (0 for another mention of the name asked about)
     name: str = ""  # for another mention: the name, as the question writes it
+
+
+def in_report_words(verdict: Verdict, ctx: Context, language: Language, read: Sequence[str | None] = (),
+                    topic: str | None = None, about: bool = False) -> Verdict:
+    """The verdict with the report's own sentences where they serve the reader better than the draft:
+    - a draft declined for how it was written gives way to the sentence closest to the question;
+    - for a bare `topic` ('PIPL?'), to where the passages speak of it;
+    - a question `about` one company, or a bare topic, answered, also gets what the passages the answer
+      does not cite say of it.
+    `read`: for an English reader, each passage's English rendering or None."""
+    if verdict.refusal in QUOTABLE:
+        quote = closest_statement(ctx, language, read)
+        if quote:
+            text = QUOTED[language].format(sentence=quote.sentence, n=quote.n,
+                                           translated=TRANSLATED[quote.translated][language])
+            verdict = replace(verdict, text=text, cited=(quote.n,), refusal="", unsupported_figures=(), repair=())
+    if topic and verdict.refusal in QUOTABLE:
+        more = other_mentions(ctx, (), language, read, topic)
+        if more:
+            text = "\n".join(_mentioned(q, language, first=i == 0) for i, q in enumerate(more))
+            verdict = replace(verdict, text=text, cited=tuple(q.n for q in more), refusal="",
+                              unsupported_figures=(), repair=())
+    elif not verdict.refusal and (about or topic):
+        more = other_mentions(ctx, verdict.cited, language, read, topic)
+        verdict = replace(verdict, text="\n".join([verdict.text, *(_mentioned(q, language) for q in more)]),
+                          cited=(*verdict.cited, *(q.n for q in more)))
+    return verdict
+
+
+def _mentioned(quote: Quote, language: Language, first: bool = False) -> str:
+    return (MENTIONS if first else ALSO)[language].format(name=quote.name, sentence=quote.sentence, n=quote.n,
+                                                           translated=TRANSLATED[quote.translated][language])
 
 
 def closest_statement(ctx: Context, language: Language, read: Sequence[str | None] = ()) -> Quote | None:
