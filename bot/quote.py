@@ -1,4 +1,5 @@
-"""The report's own sentence, quoted, when the model's draft fails the checks for how it was written."""
+"""The report's own sentences, quoted: instead of a draft that fails the checks for how it was written,
+and beside an answer about one company or topic, what else the passages say of it."""
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -19,8 +20,8 @@ from bot.types import Language
 # asked. A draft the model itself declined (NOT_FOUND), or one the checks found stating another year,
 # class or actor, is not quoted over: those are how the questions the report does not answer end.
 QUOTABLE = frozenset({"echo", "fragment", "empty", "untied", "no_cited_sentence", "unsupported_figure"})
-# The embedder's cosine between the question and the sentence quoted. Measured on the gold set's
-# questions (tools: the question against every sentence of its shown passages naming all it asks about):
+# The embedder's cosine between the question and the sentence quoted. Measured on the gold set's questions
+# (each question against every sentence of its shown passages that names all it asks about):
 # the sentences answering a declined answerable question scored 0.61-0.79; the best sentences for the
 # unanswerable questions declined for one of the reasons above, at most 0.53.
 MIN_QUOTE_SIMILARITY = 0.6
