@@ -13,7 +13,7 @@ from bot.evidence import Evidence
 from bot.glossary import known_english, terms_in
 from bot.normalize import fold
 from bot.prompts import NOT_FOUND
-from bot.questions import asks_quantity, has_number_word
+from bot.questions import asks_name, asks_quantity, has_number_word
 from bot.types import Passage, Withdrawn
 
 # A sentence naming one company, zone or body is withdrawn when, that name taken out, it is closer by more
@@ -25,6 +25,7 @@ _WORD = re.compile(r"[^\W\d_]{3,}|\d+")  # the words compared to spot an answer 
 # Capitalised words that open a sentence rather than name something
 _OPENERS = frozenset("the a an it its this that these those they there le la les un une il elle ils elles ce cette "
                      "ces on".split())
+_CAMEL = re.compile(r"\b[a-z]+[A-Z][\w'’-]*")
 _YES = re.compile(r"^\W*(?:yes|oui)\b", re.IGNORECASE)
 _TITLE = re.compile(r"\b(?:Mr|Mrs|Ms|Dr|Prof|M|Mme|Mlle)\.?\s+([A-Z][\w'’-]+)")
 # "WFOE (Workforce Outsourcing Enterprise)" or "Workforce Outsourcing Enterprise (WFOE)": an acronym's
@@ -181,6 +182,16 @@ def quantity(text: str, ctx: Context) -> str:
     return "" if found else "no_figure"
 
 
+def named(text: str, ctx: Context) -> str:
+    """A question asking which company or group ('Quel groupe soutient…') is answered only by a name the
+    question does not already give ('Le gouvernement soutient la plateforme de WeDoctor' names none)."""
+    if not asks_name(ctx.question):
+        return ""
+    body = MARKER.sub("", text)
+    names = names_in(body) + _CAMEL.findall(body)  # 'iCarbonX' starts in lower case
+    return "" if any(not mentions_name(n, ctx.question) for n in names) else "no_name"
+
+
 def unit(text: str, ctx: Context) -> str:
     """A share question needs a share, an amount question an amount (a count does not answer either)."""
     wanted = expected_unit(ctx.question)
@@ -237,7 +248,7 @@ def fragment(text: str, ctx: Context) -> str:
     return "fragment" if len(said) < 2 else ""
 
 
-ANSWER_RULES = (person, echo, quantity, unit, asked_year, asked_class, premise, fragment)
+ANSWER_RULES = (person, echo, quantity, named, unit, asked_year, asked_class, premise, fragment)
 
 
 def verify(draft: str, question: str, passages: Sequence[Passage], evidence: Evidence | None = None) -> Verdict:

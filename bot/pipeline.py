@@ -144,7 +144,8 @@ class Pipeline:
                 verdict = translated
         # Where the report's own sentences serve the reader better than the draft: quoted, and cited.
         verdict = in_report_words(verdict, Context.of(question, shown, evidence), language, read,
-                                  bare_topic(question) if not history else None, asks_about(question))
+                                  bare_topic(question) if not history else None, asks_about(question),
+                                  retrieval_queries(question, history)[0] if history else None)
         if verdict.conflicts:
             # Two documents disagree on the figure: say so and cite both.
             notes = [DISAGREE[language].format(source=source, words=words, n=n)

@@ -29,6 +29,17 @@ def asks_quantity(question: str) -> bool:
     return bool(_QUANTITY.search(question))
 
 
+_NAME_ASKED = re.compile(
+    r"\b(?:quel(?:le)?s? (?:groupe|entreprise|soci[ée]t[ée]|firme|compagnie|plateforme|acteur|organisme|r[ée]gulateur"
+    r"|start-?up)s?|(?:which|what) (?:company|companies|group|firm|platform|player|organi[sz]ation|regulator"
+    r"|start-?up)s?|who (?:backs|supports|developed|built|obtained|runs|owns|invested|set up))\b", re.IGNORECASE)
+
+
+def asks_name(question: str) -> bool:
+    """'Quel groupe soutient… ?', 'Which company obtained… ?': only a name answers it."""
+    return bool(_NAME_ASKED.search(question))
+
+
 def has_number_word(text: str) -> bool:
     return bool(_NUMBER_WORDS.search(text))
 

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from bot.binding import classes_in, mentions_name, names_in, years_in
-from bot.checks import Context, Verdict
+from bot.checks import Context, Verdict, named
 from bot.chunk import sentences_of
 from bot.cite import sentence_figures
 from bot.glossary import terms_in
@@ -16,10 +16,11 @@ from bot.questions import asks_quantity
 from bot.types import Language
 
 # Reasons that say the draft was badly written, not that the passages lack the answer: it repeated the
-# question, gave a bare figure, cited nothing, or gave a figure no passage states or ties to what was
-# asked. A draft the model itself declined (NOT_FOUND), or one the checks found stating another year,
-# class or actor, is not quoted over: those are how the questions the report does not answer end.
-QUOTABLE = frozenset({"echo", "fragment", "empty", "untied", "no_cited_sentence", "unsupported_figure"})
+# question, gave a bare figure, cited nothing, gave a figure no passage states or ties to what was asked,
+# or named no one where a name was asked for. A draft the model itself declined (NOT_FOUND), or one the
+# checks found stating another year, class or actor, is not quoted over: those are how the questions the
+# report does not answer end.
+QUOTABLE = frozenset({"echo", "fragment", "empty", "untied", "no_cited_sentence", "unsupported_figure", "no_name"})
 # The embedder's cosine between the question and the sentence quoted. Measured on the gold set's questions
 # (each question against every sentence of its shown passages that names all it asks about):
 # the sentences answering a declined answerable question scored 0.61-0.79; the best sentences for the
@@ -39,15 +40,16 @@ class Quote:
 
 
 def in_report_words(verdict: Verdict, ctx: Context, language: Language, read: Sequence[str | None] = (),
-                    topic: str | None = None, about: bool = False) -> Verdict:
+                    topic: str | None = None, about: bool = False, asked: str | None = None) -> Verdict:
     """The verdict with the report's own sentences where they serve the reader better than the draft:
     - a draft declined for how it was written gives way to the sentence closest to the question;
     - for a bare `topic` ('PIPL?'), to where the passages speak of it;
     - a question `about` one company, or a bare topic, answered, also gets what the passages the answer
       does not cite say of it.
-    `read`: for an English reader, each passage's English rendering or None."""
+    `read`: for an English reader, each passage's English rendering or None. `asked`: what the quoted
+    sentence must be close to, when not the question alone (a follow-up, with the question it follows)."""
     if verdict.refusal in QUOTABLE:
-        quote = closest_statement(ctx, language, read)
+        quote = closest_statement(ctx, language, read, asked)
         if quote:
             text = QUOTED[language].format(sentence=quote.sentence, n=quote.n,
                                            translated=TRANSLATED[quote.translated][language])
@@ -70,14 +72,16 @@ def _mentioned(quote: Quote, language: Language, first: bool = False) -> str:
                                                            translated=TRANSLATED[quote.translated][language])
 
 
-def closest_statement(ctx: Context, language: Language, read: Sequence[str | None] = ()) -> Quote | None:
+def closest_statement(ctx: Context, language: Language, read: Sequence[str | None] = (),
+                      asked: str | None = None) -> Quote | None:
     """The sentence of the shown passages closest to the question among those that name everything it asks
-    about (its names, years and class, and a figure when it asks how many), in the reader's language (for an
-    English reader, `read` gives each passage's English rendering or None). None when none comes close."""
+    about (its names, years and class, a figure when it asks how many, a name it does not give when it
+    asks which company), in the reader's language (for an English reader, `read` gives each passage's
+    English rendering or None). None when none comes close."""
     if ctx.evidence is None:
         return None
     candidates = _readable(ctx, language, read)
-    for scored in ctx.evidence.sentence_scores(ctx.question):
+    for scored in ctx.evidence.sentence_scores(asked or ctx.question):
         if scored.score < MIN_QUOTE_SIMILARITY:
             return None
         translated = candidates.get((scored.n, scored.sentence))
@@ -131,5 +135,7 @@ def _names_all(sentence: str, ctx: Context) -> bool:
     if ctx.asked_years and not years_in(sentence) & ctx.asked_years:
         return False
     if ctx.asked_classes and not classes_in(sentence) & ctx.asked_classes:
+        return False
+    if named(sentence, ctx):  # 'Which group backs…?' is answered by a sentence naming one
         return False
     return not asks_quantity(ctx.question) or bool(sentence_figures(sentence) - years_in(sentence))

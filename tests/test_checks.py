@@ -293,3 +293,22 @@ def test_an_invented_figure_is_repaired_with_the_clause_stating_what_was_asked()
     # Nothing in the passages states what is asked: no second attempt.
     nothing = verify("China has 4 hospital groups [1].", "How many hospital groups does Philips run?", ps)
     assert nothing.refusal == "unsupported_figure" and nothing.repair == ()
+
+
+@pytest.mark.parametrize("draft,reason", [
+    ("Le gouvernement soutient la plateforme de gestion des maladies chroniques de WeDoctor [1].", "no_name"),
+    ("Tencent soutient la plateforme de gestion des maladies chroniques de WeDoctor [1].", ""),
+])
+def test_a_question_asking_which_group_is_answered_only_by_a_name_it_does_not_give(draft, reason):
+    ps = passages("soutenue par Tencent")
+    verdict = verify(draft, "Quel groupe soutient la plateforme de gestion des maladies chroniques de WeDoctor ?", ps)
+    assert verdict.refusal == reason, verdict
+
+
+def test_a_name_in_lower_camel_case_or_opening_the_sentence_answers_which_company():
+    ps = passages("iCarbonX")
+    question = "Quelle entreprise locale de médecine de précision par IA a prospéré en s'implantant à Zhongguancun ?"
+    assert verify("iCarbonX a prospéré en s'implantant dans des zones d'innovation [1].", question, ps).refusal == ""
+    # Not a question asking for a name: the rule says nothing.
+    assert verify("Le gouvernement soutient ces plateformes [1].", "Que fait le gouvernement ?",
+                  passages("soutenue par Tencent")).refusal != "no_name"

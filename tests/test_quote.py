@@ -119,3 +119,10 @@ def test_a_bare_topic_the_draft_fails_on_gets_where_the_report_speaks_of_it(sett
     generator.reply = "Japon [1]."
     japan = pipeline.answer("Japon ?")
     assert japan.abstained and japan.reason == "echo"  # a topic no passage names: nothing to quote
+
+
+def test_a_question_asking_which_group_is_answered_by_a_sentence_giving_a_name_it_does_not():
+    texts = ["La plateforme de gestion des maladies chroniques de WeDoctor est pilotée par le gouvernement local. "
+             "La plateforme de gestion des maladies chroniques de WeDoctor est soutenue par Tencent depuis le début."]
+    quote = statement("Quel groupe soutient la plateforme de gestion des maladies chroniques de WeDoctor ?", texts)
+    assert quote and "Tencent" in quote.sentence
