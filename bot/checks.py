@@ -26,6 +26,10 @@ _WORD = re.compile(r"[^\W\d_]{3,}|\d+")  # the words compared to spot an answer 
 _OPENERS = frozenset("the a an it its this that these those they there le la les un une il elle ils elles ce cette "
                      "ces on".split())
 _CAMEL = re.compile(r"\b[a-z]+[A-Z][\w'’-]*")
+_LOWER_BOUND = re.compile(r"(?:plus de|more than|over|au moins|at least|upwards of)\s*$", re.IGNORECASE)
+_QUALIFIED_BEFORE = re.compile(r"(?:plus de|more than|over|au moins|at least|upwards of|près de|nearly|almost|"
+                               r"environ|about|around|approximately|roughly|some|jusqu'à|up to|moins de|less than|"
+                               r"under|fewer than)\s*$", re.IGNORECASE)
 _YES = re.compile(r"^\W*(?:yes|oui)\b", re.IGNORECASE)
 _TITLE = re.compile(r"\b(?:Mr|Mrs|Ms|Dr|Prof|M|Mme|Mlle)\.?\s+([A-Z][\w'’-]+)")
 # "WFOE (Workforce Outsourcing Enterprise)" or "Workforce Outsourcing Enterprise (WFOE)": an acronym's
@@ -110,6 +114,36 @@ def _fits(stated: Mention, years, classes, subjects: Sequence[str], names: Seque
     return not names or any(mentions_name(n, stated.sentence) for n in names)
 
 
+def lower_bound_kept(sentence: str, ctx: Context) -> str:
+    """A count the cited passage gives as a lower bound ('plus de 100 hôpitaux', '38 000+') keeps it: the
+    answer's bare '100 hospitals' becomes '100+ hospitals'."""
+    cited = [ctx.passages[n - 1].chunk.text for n in markers(sentence)]
+    for claim in mentions(MARKER.sub("", sentence)):
+        if claim.unit != "count":
+            continue
+        stated = [m for text in cited for s in sentences_of(text) for m in mentions(s)
+                  if m.value == claim.value and m.unit == "count"]
+        if not stated or not all(_lower_bound(m.sentence, m.value) for m in stated):
+            continue
+        written = _written(sentence, claim.value)
+        if written and not _QUALIFIED_BEFORE.search(sentence[max(0, written.start() - 20):written.start()]) \
+                and not sentence[written.end():].startswith("+"):
+            sentence = f"{sentence[:written.end()]}+{sentence[written.end():]}"
+    return sentence
+
+
+def _written(text: str, value: str) -> re.Match | None:
+    """Where a text writes this figure ('38 000', '38,000' or '38000' for 38000)."""
+    digits = r"[ ,.\u00a0\u202f]?".join(re.escape(c) for c in value.replace(".", ""))
+    return re.search(rf"(?<![\d.,]){digits}(?![\d]|[.,]\d)", text)
+
+
+def _lower_bound(sentence: str, value: str) -> bool:
+    written = _written(sentence, value)
+    return bool(written) and (bool(_LOWER_BOUND.search(sentence[max(0, written.start() - 20):written.start()]))
+                              or sentence[written.end():].startswith("+"))
+
+
 def names_grounded(sentence: str, ctx: Context) -> str | Withdrawn:
     """Names and acronym expansions must be the passages' own (or their glossary rendering): an
     invented expansion is removed, a sentence naming an invented person or company is withdrawn."""
@@ -157,7 +191,7 @@ def name_bound(sentence: str, ctx: Context) -> str | Withdrawn:
     return Withdrawn(sentence, "misbound_name", f"[{best.n}] « {best.sentence.strip()[:300]} »")
 
 
-SENTENCE_RULES = (figure_bound, names_grounded, name_bound)
+SENTENCE_RULES = (figure_bound, lower_bound_kept, names_grounded, name_bound)
 
 
 # --- answer rules: each returns a refusal reason or "" ------------------------------------------------

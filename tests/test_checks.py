@@ -312,3 +312,24 @@ def test_a_name_in_lower_camel_case_or_opening_the_sentence_answers_which_compan
     # Not a question asking for a name: the rule says nothing.
     assert verify("Le gouvernement soutient ces plateformes [1].", "Que fait le gouvernement ?",
                   passages("soutenue par Tencent")).refusal != "no_name"
+
+
+@pytest.mark.parametrize("needle,question,draft,shown", [
+    ("dépistage du cancer de Tencent", "In how many hospitals is Tencent's cancer-screening AI active?",
+     "Tencent's cancer-screening AI is active in 100 hospitals [1].",
+     "Tencent's cancer-screening AI is active in 100+ hospitals [1]."),
+    ("38 000+", "Combien d'hôpitaux publics ?", "Il y a 38 000 hôpitaux publics [1].",
+     "Il y a 38 000+ hôpitaux publics [1]."),
+    # Already qualified, by the draft's own words: left as written.
+    ("dépistage du cancer de Tencent", "In how many hospitals is Tencent's cancer-screening AI active?",
+     "Tencent's cancer-screening AI is active in more than 100 hospitals [1].",
+     "Tencent's cancer-screening AI is active in more than 100 hospitals [1]."),
+])
+def test_a_count_the_report_gives_as_a_lower_bound_keeps_it(needle, question, draft, shown):
+    assert verify(draft, question, passages(needle)).text == shown
+
+
+def test_an_exact_count_is_left_as_written():
+    verdict = verify("By mid-2024 the NMPA had approved 92 class III AI devices [1].",
+                     "How many class III AI devices had the NMPA approved by mid-2024?", DEVICES)
+    assert verdict.text == "By mid-2024 the NMPA had approved 92 class III AI devices [1]."
