@@ -10,11 +10,10 @@ from dataclasses import dataclass
 from bot.binding import Mention, classes_in, mentions, mentions_name, subjects_in
 from bot.chunk import sentences_of
 from bot.glossary import terms_in
-from bot.lang import detect_language
 from bot.normalize import figures, fold, normalize_numbers
 from bot.prompts import INSTEAD, SETTLED, TRANSLATED
 from bot.questions import is_yes_no
-from bot.quote import bare
+from bot.quote import bare, readable
 from bot.types import Language, Passage
 
 
@@ -97,20 +96,15 @@ def _conflicts(stated: Mention, years: frozenset[str], classes: set[str]) -> boo
 
 def _in_language(n: int, mention: Mention, language: Language, passages: Sequence[Passage],
                  read: Sequence[str | None]) -> Said | None:
-    """The clause stating a figure: the report's words for a reader of its language; for an English reader
-    of a French passage, the sentence of its English rendering that holds the same figures (None if none)."""
-    if language != "en":  # the sentence, unless it is long: then the words that state the figure
+    """The clause stating a figure in the reader's language (bot.quote.readable): the report's words, the
+    whole sentence unless it is long; for an English reader of a French passage, the sentence of its
+    English rendering that holds the same figures. None if the passage has none in that language."""
+    sentences = [(s, translated) for (k, s), translated in readable(passages, language, read).items() if k == n]
+    if sentences and not sentences[0][1]:
         words = mention.sentence if len(mention.sentence) <= MAX_QUOTE_CHARS else mention.segment
         return Said(n, bare(words), False)
-    rendering = read[n - 1] if n <= len(read) else None
-    if not rendering:
-        text = passages[n - 1].chunk.text
-        return Said(n, mention.sentence.strip(), False) if detect_language(text, default="fr") == "en" else None
     wanted = set(figures(mention.sentence))
-    for sentence in sentences_of(rendering):
-        if wanted <= set(figures(sentence)):
-            return Said(n, bare(sentence), True)
-    return None
+    return next((Said(n, bare(s), True) for s, _ in sentences if wanted <= set(figures(s))), None)
 
 
 def settled_text(settled: Settled, language: Language) -> str:

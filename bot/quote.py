@@ -13,7 +13,7 @@ from bot.glossary import terms_in
 from bot.lang import detect_language
 from bot.prompts import ALSO, MENTIONS, QUOTED, TRANSLATED
 from bot.questions import asks_quantity
-from bot.types import Language
+from bot.types import Language, Passage
 
 # Reasons that say the draft was badly written, not that the passages lack the answer: it repeated the
 # question, gave a bare figure, cited nothing, gave a figure no passage states or ties to what was asked,
@@ -80,7 +80,7 @@ def closest_statement(ctx: Context, language: Language, read: Sequence[str | Non
     English rendering or None). None when none comes close."""
     if ctx.evidence is None:
         return None
-    candidates = _readable(ctx, language, read)
+    candidates = readable(ctx.passages, language, read)
     for scored in ctx.evidence.sentence_scores(asked or ctx.question):
         if scored.score < MIN_QUOTE_SIMILARITY:
             return None
@@ -102,18 +102,19 @@ def other_mentions(ctx: Context, cited: Sequence[int], language: Language,
             return []
         topic = actors[0]
     found: dict[int, Quote] = {}
-    for (n, sentence), translated in _readable(ctx, language, read).items():
+    for (n, sentence), translated in readable(ctx.passages, language, read).items():
         if n not in cited and n not in found and len(sentence.split()) >= MIN_WORDS \
                 and mentions_name(topic, sentence):
             found[n] = Quote(n, bare(sentence), translated, 0.0, topic)
     return [found[n] for n in sorted(found)][:MAX_OTHER_MENTIONS]
 
 
-def _readable(ctx: Context, language: Language, read: Sequence[str | None]) -> dict[tuple[int, str], bool]:
+def readable(passages: Sequence[Passage], language: Language,
+             read: Sequence[str | None]) -> dict[tuple[int, str], bool]:
     """Each shown passage's sentences in the reader's language, in order: its own, or its English
     rendering (True) for an English reader; a passage in the other language with no rendering has none."""
     sentences: dict[tuple[int, str], bool] = {}
-    for n, passage in enumerate(ctx.passages, 1):
+    for n, passage in enumerate(passages, 1):
         rendering = read[n - 1] if language == "en" and n <= len(read) else None
         if rendering:
             sentences.update({(n, s): True for s in sentences_of(rendering)})

@@ -49,6 +49,11 @@ def test_an_english_reader_gets_the_rendering_that_holds_the_figures():
     assert settled and not settled.yes and settled.said.translated and settled.said.words == MARKET_EN
     assert settled.instead is None  # the same sentence states both: quoted once
     assert settle("Is the market expected to reach US$18.88 billion by 2028?", passages(MARKET), "en", [None]) is None
+    # An English document's own clause for an English reader; none for a French reader (left to the model).
+    assert settle("Is the market expected to reach US$18.88 billion by 2028?", passages(MARKET_EN), "en").said.words \
+        == MARKET_EN
+    assert settle("Le marché doit-il atteindre 18,88 milliards de dollars US en 2028 ?", passages(MARKET_EN), "fr") \
+        is None
 
 
 def test_what_the_passages_do_not_settle_is_left_to_the_model():
