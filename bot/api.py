@@ -1,5 +1,6 @@
 """The HTTP API beside the page: POST /api/ask (the `ask --jsonl` object), its server-sent-events variant,
-GET /api/health and OpenAPI docs; questions go through the page's runner, waiting room and time limit."""
+GET /api/health and OpenAPI docs; questions go through the page's runner, waiting room and time limit, and
+wait for the models while they load."""
 from __future__ import annotations
 
 import json
@@ -15,9 +16,10 @@ from bot.body_limit import BodyLimit
 from bot.config import Settings
 from bot.errors import BotError, InputError, TimeLimitError
 from bot.lang import detect_language
+from bot.loading import LoadFailed, Loading, Startup, StillLoading
 from bot.prompts import UI, error_message
 from bot.protocol import AskRequest, error_record, parse_json
-from bot.runner import Runner, TimedOut
+from bot.runner import TimedOut
 from bot.sanitize import clean_question, valid_text
 from bot.types import Done, Language, Status, Token
 from bot.waiting import Place, WaitingRoom
@@ -50,7 +52,9 @@ _ERRORS = {
     413: {"description": "The body is over the size limit: `{\"error\"}`.", **_ERROR},
     500: {"description": "An internal error on this question (details in the server's log).", **_ERROR},
     503: {"description": "Busy (the queue shared with the page is full: retry after `Retry-After` seconds), "
-                         "or the models are not installed.", **_ERROR},
+                         "the models still loading after the time limit (retry after `Retry-After` seconds; a "
+                         "question asked while they load waits for them), or the models are not installed.",
+          **_ERROR},
     504: {"description": "The answer ran past the time limit and was ended.", **_ERROR},
 }
 _ANSWER = {"description": "The `ask --jsonl` object: question, language, answer, abstained, citations, passages, "
@@ -92,6 +96,10 @@ def _language(asked: AskRequest) -> Language:
 
 def _refusal(item: object, asked: AskRequest) -> Refused | None:
     """The error object for a runner item that ends the question without an answer."""
+    if isinstance(item, StillLoading):
+        return Refused(503, asked.question, UI["still_loading"][_language(asked)], {"Retry-After": str(RETRY_SECONDS)})
+    if isinstance(item, LoadFailed):
+        return Refused(503, asked.question, item.message)
     if isinstance(item, TimedOut | TimeLimitError):
         message = UI["time_limit"][_language(asked)].format(seconds=f"{item.seconds:g}")
         return Refused(504, asked.question, message)
@@ -164,9 +172,9 @@ async def _first_news(items: AsyncIterator, request: Request) -> object | None:
     return None
 
 
-def build_api(settings: Settings, runner: Runner | None, startup_error: str, room: WaitingRoom) -> FastAPI:
-    """The API app, to be mounted at PATH; `runner` is the page's (None when the models could not be
-    loaded: every question is then told `startup_error`)."""
+def build_api(settings: Settings, startup: Startup, room: WaitingRoom) -> FastAPI:
+    """The API app, to be mounted at PATH; `startup` holds the page's runner once the models are loaded
+    (when they could not be, every question is told why)."""
     api = FastAPI(title="IA en santé en Chine — API", version="1", docs_url="/docs", redoc_url=None,
                   openapi_url="/openapi.json",
                   description="Questions on the report, answered with citations, as `python -m bot ask --jsonl` "
@@ -186,8 +194,8 @@ def build_api(settings: Settings, runner: Runner | None, startup_error: str, roo
             asked = parse_json(text)
         except InputError as exc:
             raise Refused(400, clean_question(text), str(exc)) from None
-        if runner is None:
-            raise Refused(503, asked.question, startup_error)
+        if startup.failed:
+            raise Refused(503, asked.question, startup.error)
         place = room.enter()
         if place is None:
             raise Refused(503, asked.question, UI["busy"][_language(asked)], {"Retry-After": str(RETRY_SECONDS)})
@@ -195,10 +203,13 @@ def build_api(settings: Settings, runner: Runner | None, startup_error: str, roo
 
     async def run(asked: AskRequest, place: Place) -> AsyncIterator[object | None]:
         """The runner's items for one question, read off the event loop; the question leaves the waiting
-        room at its first item (it has the model). Closing this ends the model's work at its next token."""
-        events = runner.events(asked.question, asked.history, f"api-{uuid.uuid4().hex}", asked.language)
+        room at its first item (it has the model; waiting for the models to load, it keeps its place).
+        Closing this ends the model's work at its next token."""
+        events = startup.events(asked.question, asked.history, f"api-{uuid.uuid4().hex}", asked.language)
         try:
             while (item := await anyio.to_thread.run_sync(next, events, _END, limiter=threads)) is not _END:
+                if isinstance(item, Loading):  # as while it waits for the model's lock
+                    item = None
                 if item is not None:
                     place.free()
                 yield item
@@ -246,9 +257,13 @@ def build_api(settings: Settings, runner: Runner | None, startup_error: str, roo
 
     @api.get("/health", summary="Are the models loaded? Which index?")
     async def health() -> Response:
-        if runner is None:
-            return _json({"status": "unavailable", "models_loaded": False, "error": startup_error}, 503)
-        pipeline, manifest = runner.pipeline, runner.pipeline.retriever.index.manifest
+        if startup.loading:  # questions are taken, and wait for the models
+            return _json({"status": "loading", "models_loaded": False,
+                          "queue": {"waiting": room.waiting, "size": room.size}},
+                         503, {"Retry-After": str(RETRY_SECONDS)})
+        if startup.failed:
+            return _json({"status": "unavailable", "models_loaded": False, "error": startup.error}, 503)
+        pipeline, manifest = startup.runner.pipeline, startup.runner.pipeline.retriever.index.manifest
         return _json({
             "status": "ok", "models_loaded": True, "generator": pipeline.generator.name,
             "embedder": pipeline.embedder.id,

@@ -1,4 +1,5 @@
-"""Gradio Blocks chat UI: streamed cited answers, sources panel, feedback, export. Calls the pipeline only."""
+"""Gradio Blocks chat UI: streamed cited answers, sources panel, feedback, export. Calls the pipeline only;
+served before the models are loaded, which load in the background."""
 from __future__ import annotations
 
 import hashlib
@@ -7,6 +8,7 @@ import time
 from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import gradio as gr
 from starlette.middleware import Middleware
@@ -15,12 +17,12 @@ from starlette.routing import Mount
 from bot.api import PATH as API_PATH, build_api
 from bot.body_limit import BodyLimit
 from bot.config import Settings
+from bot.contents import Contents
 from bot.errors import BotError, InputError, TimeLimitError
 from bot.feedback import append_feedback, feedback_record
 from bot.guide import Guide, Offer
-from bot.ingest import load_corpus
+from bot.loading import LoadFailed, Loading, Startup, StillLoading
 from bot.pdf import conversation_pdf
-from bot.pipeline import Pipeline
 from bot.prompts import UI
 from bot.render import (Supports, answer_markdown, citation_map, conversation_markdown, escape_markdown,
                          sources_html, supports)
@@ -31,6 +33,9 @@ from bot import saved
 from bot.types import Answer, Chunk, Citation, Done, Status, Token, Turn
 from bot.waiting import WaitingRoom
 
+if TYPE_CHECKING:  # the page is served before the pipeline's modules (BM25, word lists) are needed
+    from bot.pipeline import Pipeline
+
 CSS = """
 .sources { max-height: 70vh; overflow-y: auto; }
 .source { border-left: 3px solid #c9a227; padding: 4px 10px; margin: 8px 0; }
@@ -40,6 +45,7 @@ CSS = """
 .source.nearest { border-left-color: #9aa5b1; }
 .translation { color: #444; }
 #status { min-height: 1.6em; }
+#models-status { border-left: 3px solid #9aa5b1; padding: 2px 10px; }
 #overview { font-size: 0.92em; }
 .suggestion { white-space: normal !important; text-align: left !important; justify-content: flex-start !important;
               height: auto !important; }
@@ -47,6 +53,7 @@ CSS = """
 """
 SUGGESTIONS = 3  # buttons under the chat: three starting questions, then two or three follow-ups
 STORAGE_KEY = "ia-sante-bot-conversation"
+POLL_S = 1.0  # how often a page asks whether the models are loaded, while they load
 
 
 def completed(answers: list[Answer | None]) -> list[Answer]:
@@ -97,37 +104,58 @@ def restored(stored: object, ui_lang: str, chunks: dict[str, Chunk], kept: int, 
     return (conversation_chat(answers), answers, sources, language, *offer_updates(guide.offer(answers, language)))
 
 
-def build_app(settings: Settings, load: Callable[[], Pipeline]) -> gr.Blocks:
-    startup_error = ""
-    try:
-        runner = Runner(load(), settings.max_answer_seconds)
-    except BotError as exc:
-        runner, startup_error = None, str(exc)
-    chunks = runner.pipeline.retriever.index.chunks if runner else ()
-    by_id = {c.id: c for c in chunks}
-    guide = Guide.load(chunks, settings.gold_path, settings.results_path)
-    try:
-        documents = load_corpus(settings.corpus_dir) if runner else []  # what the index was built from
-    except BotError:  # the index still answers; only the report view is missing
-        documents = []
-    renderings = getattr(runner.pipeline, "renderings", None) if runner else None
-    english = {c.id: text for c in chunks if (text := renderings.english(c))} if renderings else {}
+def models_status(startup: Startup, ui_lang: str) -> str:
+    """The page's line about the models: that they are loading, why they could not be, or nothing."""
+    if startup.loading:
+        return _label("loading_models", ui_lang)
+    return f"**{escape_markdown(startup.error)}**" if startup.failed else ""
+
+
+def contents_of(settings: Settings, pipeline: Pipeline | None) -> Contents:
+    """What the page shows, from a loaded pipeline (its index, possibly just rebuilt); nothing without one."""
+    if pipeline is None:
+        return Contents.read(settings, (), None)
+    return Contents.read(settings, pipeline.retriever.index.chunks, getattr(pipeline, "renderings", None))
+
+
+def build_app(settings: Settings, load: Callable[[], Pipeline], contents: Contents | None = None) -> gr.Blocks:
+    """The page and the HTTP API. With `contents` (what the page shows, read without the models), the page
+    is served at once and the models load in the background once it is (`launch`; `demo.startup` holds
+    them): questions asked meanwhile wait for them. Without it, the models are loaded first and the page
+    shows their index."""
+    startup = Startup(lambda: Runner(load(), settings.max_answer_seconds), settings.max_answer_seconds)
+    if contents is None:
+        startup.start().wait()
+        contents = contents_of(settings, startup.runner.pipeline if startup.runner else None)
+    chunks, documents, english, guide, by_id = (contents.chunks, contents.documents, contents.english,
+                                                contents.guide, contents.by_id)
     kept = settings.max_exchanges  # a conversation keeps its last exchanges: 2 chat messages and 1 answer each
     exports: list[Path] = []  # the folder of this app's exports, made at the first one
 
     def respond(question: str, chat: list, answers: list, ui_lang: str, request: gr.Request):
         question = clean_question(question or "")  # whatever the page sent: lone surrogates, controls, bidi
         chat = list(chat or [])
-        if runner is None:
-            yield chat, sources_html(None, ui_lang), f"**{escape_markdown(startup_error)}**", answers, question
+        if startup.failed:
+            yield chat, sources_html(None, ui_lang), f"**{escape_markdown(startup.error)}**", answers, question
             return
+        chat_before, answers_before = chat, answers  # shown again if the question cannot be asked
         history = recent_history(answers, settings.history_turns, settings.history_chars)
         chat, answers = last(chat, 2 * (kept - 1)), last(list(answers or []), kept - 1)
         chat += [{"role": "user", "content": escape_markdown(question)},
                  {"role": "assistant", "content": "…"}]
         start, stage, partial = time.perf_counter(), "searching", ""
-        for event in runner.events(question, history, request.session_hash or ""):
+        for event in startup.events(question, history, request.session_hash or ""):
             seconds = f"{time.perf_counter() - start:.1f} s"
+            if isinstance(event, LoadFailed):  # while the question waited: as when it is asked after
+                yield (chat_before, sources_html(None, ui_lang), f"**{escape_markdown(event.message)}**",
+                       answers_before, question)
+                return
+            if isinstance(event, StillLoading):  # the question is given back, to be sent again
+                yield chat_before, gr.update(), _label("still_loading", ui_lang), answers_before, question
+                return
+            if isinstance(event, Loading):
+                yield chat, gr.update(), f"{_label('loading', ui_lang)} ({seconds})", answers, ""
+                continue
             if isinstance(event, Status):
                 stage = "searching" if event.stage == "retrieving" else "writing"
                 partial = ""  # a second attempt starts over
@@ -157,8 +185,7 @@ def build_app(settings: Settings, load: Callable[[], Pipeline]) -> gr.Blocks:
         yield chat, gr.update(), stopped, answers + [None], ""
 
     def stop(request: gr.Request):
-        if runner is not None:
-            runner.stop(request.session_hash or "")
+        startup.stop(request.session_hash or "")
 
     def like(answers: list, comment: str, ui_lang: str, data: gr.LikeData):
         index = data.index[0] if isinstance(data.index, (list, tuple)) else data.index
@@ -171,7 +198,7 @@ def build_app(settings: Settings, load: Callable[[], Pipeline]) -> gr.Blocks:
 
     @lru_cache(maxsize=1024)  # each answer is shown again with every later one: its sentences are chosen once
     def chosen(text: str, citations: tuple[Citation, ...]) -> Supports:
-        return supports(text, citations, runner.pipeline.sentence_scores)
+        return supports(text, citations, startup.runner.pipeline.sentence_scores)  # an answer: the models are loaded
 
     def support(answer: Answer) -> Supports:
         return chosen(answer.text, answer.citations)
@@ -203,21 +230,25 @@ def build_app(settings: Settings, load: Callable[[], Pipeline]) -> gr.Blocks:
 
     def translate(answers: list, ui_lang: str, request: gr.Request):
         answers = completed(answers)
-        if not answers or runner is None:
+        if not answers:
             return gr.update(), gr.update()
         answer = answers[-1]
         target = answer.language if answer.language != "fr" else ui_lang
         if target == "fr":
             return gr.update(), gr.update()
         translations, status = {}, ""
-        for item in runner.translations(answer.citations, target, request.session_hash or ""):
+        for item in startup.translations(answer.citations, target, request.session_hash or ""):
             if isinstance(item, tuple):
                 translations[item[0]] = item[1]
+            elif isinstance(item, StillLoading):  # a conversation restored while the models load
+                status = _label("still_loading", ui_lang)
+            elif isinstance(item, LoadFailed):
+                status = f"**{escape_markdown(item.message)}**"
             elif isinstance(item, TimedOut | TimeLimitError):
                 status = _label("time_limit", ui_lang).format(seconds=f"{item.seconds:g}")
             elif isinstance(item, Exception):
                 status = str(item) if isinstance(item, BotError) else _label("internal_error", ui_lang)
-        return panel(answers, translations), status
+        return panel(answers, translations) if startup.runner else gr.update(), status
 
     def relabel(ui_lang: str, answers: list):
         return (gr.update(label=_label("question", ui_lang), placeholder=_label("placeholder", ui_lang)),
@@ -227,6 +258,11 @@ def build_app(settings: Settings, load: Callable[[], Pipeline]) -> gr.Blocks:
                 gr.update(label=_label("comment", ui_lang)), f"## {_label('title', ui_lang)}",
                 _label("intro", ui_lang), gr.update(value=_label("new_conversation", ui_lang)), report(ui_lang),
                 *offer_updates(guide.offer(completed(answers), ui_lang)))
+
+    def models_state(ui_lang: str):
+        """The line about the models, and whether the page asks again in a moment (while they load)."""
+        text = models_status(startup, ui_lang)
+        return gr.update(value=text, visible=bool(text)), gr.Timer(active=startup.loading)
 
     def report(ui_lang: str) -> str:
         return report_html(documents, chunks, ui_lang, english) if documents else ""
@@ -258,8 +294,11 @@ def build_app(settings: Settings, load: Callable[[], Pipeline]) -> gr.Blocks:
             ui_lang = gr.Radio([("Français", "fr"), ("English", "en")], value="fr", show_label=False,
                                container=False, elem_id="ui-lang")
         intro = gr.Markdown(_label("intro", "fr"))
-        if startup_error:
-            gr.Markdown(f"**{escape_markdown(startup_error)}**", elem_id="startup-error")
+        # Filled once the page is open (and then every POLL_S while the models load): a page opened later
+        # is built as this one was, and must not show "loading" for a moment.
+        shown = "" if startup.loading else models_status(startup, "fr")
+        models = gr.Markdown(shown, visible=bool(shown), elem_id="models-status")
+        poll = gr.Timer(POLL_S, active=False)
         with gr.Row():
             with gr.Column(scale=3):
                 overview = gr.Markdown(first.overview, visible=bool(first.overview), elem_id="overview")
@@ -303,6 +342,9 @@ def build_app(settings: Settings, load: Callable[[], Pipeline]) -> gr.Blocks:
                  .then(keep, [answers, ui_lang], [stored], queue=False, api_visibility="private")
         demo.load(restore, [stored, ui_lang], [chat, answers, sources, ui_lang, *offered], queue=False,
                   api_visibility="private")
+        for listen in (demo.load, poll.tick, ui_lang.change):
+            listen(models_state, [ui_lang], [models, poll], queue=False, show_progress="hidden",
+                   api_visibility="private")
         new_btn.click(new_conversation, [ui_lang],
                       [chat, answers, sources, status, export_file, export_pdf_file, *offered, stored],
                       queue=False, cancels=asked, api_visibility="private")
@@ -319,15 +361,20 @@ def build_app(settings: Settings, load: Callable[[], Pipeline]) -> gr.Blocks:
     demo.queue(default_concurrency_limit=settings.concurrency, max_size=settings.max_queue)
     # The HTTP API asks through the same runner, and its questions wait with the page's: Gradio's queue
     # (a private attribute: tests/test_api.py fails if a Gradio upgrade moves it).
-    demo.http_api = build_api(settings, runner, startup_error, WaitingRoom(settings.max_queue, demo._queue))
+    demo.http_api = build_api(settings, startup, WaitingRoom(settings.max_queue, demo._queue))
+    demo.startup = startup
     return demo
 
 
 def launch(demo: gr.Blocks, settings: Settings, block: bool = True) -> None:
-    """Serve the page, and the HTTP API that `build_app` made under /api, in one server."""
+    """Serve the page, and the HTTP API that `build_app` made under /api, in one server; then load the models
+    (loading them alongside slowed the server's start by a second on two cores)."""
     limit = Middleware(BodyLimit, max_bytes=settings.max_request_bytes, json_under=API_PATH + "/")
     demo.launch(server_name=settings.host, server_port=settings.port, css=CSS + REPORT_STYLE,
                 js=REPORT_SCRIPT, show_error=False,
-                prevent_thread_lock=not block, quiet=True, footer_links=[],
+                prevent_thread_lock=True, quiet=True, footer_links=[],
                 max_file_size=settings.max_request_bytes, state_session_capacity=settings.max_sessions,
                 app_kwargs={"middleware": [limit], "routes": [Mount(API_PATH, app=demo.http_api)]})
+    demo.startup.start()
+    if block:
+        demo.block_thread()

@@ -250,10 +250,11 @@ def cmd_eval(settings: Settings, args) -> int:
 
 def cmd_serve(settings: Settings, args) -> int:
     from bot.app import build_app, launch
-    from bot.runtime import load_pipeline
+    from bot.runtime import load_pipeline, read_contents
 
     settings = settings.with_(host=args.host or settings.host, port=args.port or settings.port)
-    demo = build_app(settings, lambda: load_pipeline(settings))
+    # The page first, from the index on disk; the models load behind it (first, when the index needs rebuilding).
+    demo = build_app(settings, lambda: load_pipeline(settings), read_contents(settings))
     print(f"Serving on http://{settings.host}:{settings.port}", file=sys.stderr, flush=True)
     launch(demo, settings)
     return 0

@@ -198,6 +198,17 @@ UI = {
     # The page's wording when its queue is full (Gradio's), also the HTTP API's.
     "busy": {"fr": "L'application est actuellement occupée. Réessayez dans un moment.",
              "en": "This application is currently busy. Please try again."},
+    # The page is served while the models load: its banner, a waiting question's status, the page's and the
+    # HTTP API's words for a question that waited longer than its time limit, a load that failed on a bug.
+    "loading_models": {"fr": "Chargement des modèles… Le rapport se lit déjà ; une question posée maintenant "
+                             "reçoit sa réponse dès qu'ils sont prêts.",
+                       "en": "Loading the models… The report can be read already; a question asked now is "
+                             "answered as soon as they are ready."},
+    "loading": {"fr": "Chargement des modèles…", "en": "Loading the models…"},
+    "still_loading": {"fr": "Les modèles sont encore en cours de chargement ; réessayez dans quelques secondes.",
+                      "en": "The models are still loading; try again in a few seconds."},
+    "load_failed": {"fr": "Les modèles n'ont pas pu être chargés (détails sur la sortie d'erreur du serveur).",
+                    "en": "The models could not be loaded (details on the server's standard error)."},
     # A refusal says why (a REASONS sentence) and shows the passages that came nearest.
     "why": {"fr": "Pourquoi : {reason}.", "en": "Why: {reason}."},
     "nearest": {"fr": "Ce que le rapport dit de plus proche", "en": "The nearest the report comes"},

@@ -1,6 +1,8 @@
-"""How long a server takes from its start to its first page: `python -m bot serve`, in a child process."""
+"""How long a server takes from its start to its first page, and to its models loaded: `python -m bot serve`, in a
+child process."""
 from __future__ import annotations
 
+import json
 import resource
 import socket
 import subprocess
@@ -22,7 +24,8 @@ POLL_S = 0.25
 @dataclass(frozen=True)
 class Ready:
     seconds: float  # from the process's start to the first page answered 200
-    peak_rss_mb: float  # the largest child this process has waited for: the server, up to its first page
+    peak_rss_mb: float  # the largest child this process has waited for: the server, up to its models loaded
+    models_s: float | None = None  # from the start to /api/health no longer "loading"; None: no such endpoint
 
 
 def serve_command(port: int) -> list[str]:
@@ -43,25 +46,50 @@ def _answers(url: str) -> bool:
         return False
 
 
+def _status(url: str) -> str | None:
+    """The server's health status ("loading", "ok", "unavailable"), or None when it has no health endpoint."""
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:
+            body = response.read()
+    except urllib.error.HTTPError as exc:  # 503 while loading, or when the models could not be loaded
+        body = exc.read()
+    except (urllib.error.URLError, OSError):
+        return "loading"  # busy loading: asked again
+    try:
+        return json.loads(body).get("status")
+    except (ValueError, AttributeError):
+        return None
+
+
 def time_to_first_page(env: Mapping[str, str], command: Callable[[int], list[str]] = serve_command,
                        timeout_s: float = TIMEOUT_S) -> Ready:
-    """Start `command(port)`, ask for its page until it answers, and stop it, whatever happens."""
+    """Start `command(port)`, ask for its page until it answers, then for its health until the models are
+    loaded (the server's memory is then measured whole, and nothing it loads runs on after), and stop it,
+    whatever happens."""
     port = free_port()
     url = f"http://127.0.0.1:{port}/"
     with tempfile.TemporaryFile() as log:
         start = time.perf_counter()
         child = subprocess.Popen(command(port), env=dict(env), cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+
+        def alive(doing: str) -> None:
+            if child.poll() is not None:
+                log.seek(0)
+                tail = log.read().decode("utf-8", "replace").strip()[-500:]
+                raise BotError(f"`{' '.join(command(port))}` ended (exit {child.returncode}) before it could "
+                               f"{doing}:\n{tail}")
+            if time.perf_counter() - start > timeout_s:
+                raise BotError(f"{url} did not {doing} within {timeout_s:.0f} s.")
+
         try:
             while not _answers(url):
-                if child.poll() is not None:
-                    log.seek(0)
-                    tail = log.read().decode("utf-8", "replace").strip()[-500:]
-                    raise BotError(f"`{' '.join(command(port))}` ended (exit {child.returncode}) before "
-                                   f"serving its page:\n{tail}")
-                if time.perf_counter() - start > timeout_s:
-                    raise BotError(f"{url} did not answer within {timeout_s:.0f} s.")
+                alive("serve its page")
                 time.sleep(POLL_S)
             seconds = time.perf_counter() - start
+            while (status := _status(url + "api/health")) == "loading":
+                alive("load its models")
+                time.sleep(POLL_S)
+            models_s = time.perf_counter() - start if status is not None else None
         finally:
             child.terminate()
             try:
@@ -69,4 +97,4 @@ def time_to_first_page(env: Mapping[str, str], command: Callable[[int], list[str
             except subprocess.TimeoutExpired:
                 child.kill()
                 child.wait()
-    return Ready(seconds, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024)
+    return Ready(seconds, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, models_s)

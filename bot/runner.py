@@ -9,10 +9,13 @@ import time
 import traceback
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from bot.errors import BotError
-from bot.pipeline import Pipeline
 from bot.types import Citation, Language, Turn
+
+if TYPE_CHECKING:  # the page is served before the pipeline's modules (BM25, word lists) are needed
+    from bot.pipeline import Pipeline
 
 
 @dataclass(frozen=True)

@@ -1,16 +1,22 @@
-"""Build the real pipeline from settings: verify models, load them once, load (or rebuild) the index."""
+"""Build the real pipeline from settings: verify models, load them once, load (or rebuild) the index; what the
+page shows before the models are loaded."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from bot.config import Settings
+from bot.contents import Contents
 from bot.embed import SentenceTransformerEmbedder
+from bot.errors import IndexStateError
 from bot.generate import Generator, LlamaGenerator
-from bot.index import load_or_build
+from bot.index import load_index, load_or_build
 from bot.models import EMBEDDER, GENERATORS, check_model
-from bot.pipeline import Pipeline
 from bot.prompts import SYSTEM
 from bot.remote import RemoteGenerator
 from bot.renderings import RENDERER, load as load_renderings
-from bot.retrieve import Retriever
+
+if TYPE_CHECKING:  # `serve` reads the page's contents before the pipeline's modules are needed
+    from bot.pipeline import Pipeline
 
 
 def embedder_id() -> str:
@@ -39,9 +45,23 @@ def load_generator(settings: Settings) -> Generator:
 
 def load_pipeline(settings: Settings, embedder=None, generator=None) -> Pipeline:
     """Models may be passed in to share them between pipelines (evaluation ablations)."""
+    from bot.pipeline import Pipeline  # imported with the models, behind the page (see above)
+    from bot.retrieve import Retriever
+
     embedder = embedder or load_embedder(settings)
     generator = generator or load_generator(settings)
     index = load_or_build(settings, embedder)
     retriever = Retriever(index, embedder, settings.retrieval, settings.rrf_k)
     renderings = load_renderings(settings.renderings_path, GENERATORS[RENDERER].sha256)
     return Pipeline(settings, embedder, retriever, generator, renderings)
+
+
+def read_contents(settings: Settings) -> Contents | None:
+    """What the page shows, read from the index on disk without loading a model; None when the index cannot
+    serve as it is (missing, stale, damaged): the embedder must then rebuild it first."""
+    try:
+        index = load_index(settings, embedder_id())
+    except IndexStateError:
+        return None
+    renderings = load_renderings(settings.renderings_path, GENERATORS[RENDERER].sha256)
+    return Contents.read(settings, index.chunks, renderings)

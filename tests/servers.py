@@ -8,6 +8,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.error
 import urllib.request
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -29,7 +30,8 @@ def free_port() -> int:
 
 @contextmanager
 def serve(folder: Path, **env_vars: str):
-    """`python -m bot serve` as a real process on a free port; yields its URL once it answers."""
+    """`python -m bot serve` as a real process on a free port; yields its URL once it answers and its models
+    are loaded (or could not be)."""
     port = free_port()
     env = dict(os.environ, BOT_PORT=str(port), **env_vars)
     log_path = folder / "serve.log"
@@ -47,20 +49,35 @@ def serve(folder: Path, **env_vars: str):
                     time.sleep(1)
             else:
                 pytest.fail("the app did not start within 300 s")
+            while models_loading(url):
+                assert server.poll() is None, log_path.read_text()[-3000:]
+                assert time.time() < deadline, "the models did not load within 300 s"
+                time.sleep(0.5)
             yield url
         finally:
             server.terminate()
             server.wait(timeout=30)
 
 
+def models_loading(url: str) -> bool:
+    """Whether the app at `url` says that its models are still loading."""
+    try:
+        with urllib.request.urlopen(url + "api/health", timeout=5) as response:
+            body = response.read()
+    except urllib.error.HTTPError as exc:  # 503 while loading, or when the models could not be loaded
+        body = exc.read()
+    return json.loads(body).get("status") == "loading"
+
+
 @contextmanager
 def apps_in_process(folder: Path, default_generator, documents: dict[str, str] | None = None):
     """Apps in this process over the real report (and `documents`, file name -> text, beside it), indexed with
-    the stand-in embedder. Yields start(generator=None, load=None, renderings=None, **bounds) -> (url, pipeline),
-    each app with its own port and bounds and `default_generator()` unless given one; every app is closed at
-    the end."""
+    the stand-in embedder. Yields start(generator=None, load=None, renderings=None, page_first=False, **bounds)
+    -> (url, pipeline), each app with its own port and bounds and `default_generator()` unless given one; with
+    `page_first`, the page is served before `load` ends, as `serve` does; every app is closed at the end."""
     from bot.app import build_app, launch
     from bot.config import load_settings
+    from bot.contents import Contents
     from bot.index import build_index
     from bot.pipeline import Pipeline
     from bot.retrieve import Retriever
@@ -76,11 +93,12 @@ def apps_in_process(folder: Path, default_generator, documents: dict[str, str] |
     index = build_index(base, embedder)
     demos = []
 
-    def start(generator=None, load=None, renderings=None, **bounds):
+    def start(generator=None, load=None, renderings=None, page_first=False, **bounds):
         settings = base.with_(port=free_port(), **bounds)
         pipeline = Pipeline(settings, embedder, Retriever(index, embedder), generator or default_generator(),
                             renderings)
-        demo = build_app(settings, load or (lambda: pipeline))
+        contents = Contents.read(settings, index.chunks, renderings) if page_first else None
+        demo = build_app(settings, load or (lambda: pipeline), contents)
         launch(demo, settings, block=False)
         demos.append(demo)
         return f"http://127.0.0.1:{settings.port}", pipeline

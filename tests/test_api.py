@@ -21,6 +21,7 @@ from bot.prompts import UI
 
 from fakes import AnswerKey
 from servers import apps_in_process, serve
+from test_loading import GatedLoad
 
 FR = "Quel taux de croissance annuel composé le rapport retient-il pour ce marché ?"
 EN = "What is China's AI healthcare market projected to be worth by 2028?"
@@ -193,17 +194,61 @@ def test_health_docs_and_openapi(app):
     assert docs.status_code == 200 and "/api/openapi.json" in docs.text
 
 
-def test_without_models_health_and_questions_say_what_to_do(served):
+@pytest.mark.parametrize("page_first", [False, True])
+def test_without_models_health_and_questions_say_what_to_do(served, page_first):
     def load():
         raise ModelError("The generator model is missing: run `make setup`.")
 
-    app = served(load=load)
+    app = served(load=load, page_first=page_first)
+    wait_until(lambda: app.health()["status"] != "loading")
     health = httpx.get(app.url + "/api/health")
     assert health.status_code == 503 and health.json() == {
         "status": "unavailable", "models_loaded": False, "error": "The generator model is missing: run `make setup`."}
     response = app.ask({"question": FR})
     assert response.status_code == 503 and response.json() == {
         "question": FR, "error": "The generator model is missing: run `make setup`."}
+
+
+def test_while_the_models_load_health_says_so_and_questions_wait_for_them(served):
+    load = GatedLoad()
+    app = served(load=load, page_first=True)
+    load.loaded = app.pipeline
+    health = httpx.get(app.url + "/api/health")
+    assert health.status_code == 503 and health.headers["retry-after"] == "10"
+    assert health.json() == {"status": "loading", "models_loaded": False, "queue": {"waiting": 0, "size": 16}}
+    results: dict[str, httpx.Response] = {}
+    asked = {"api": ({"question": FR}, "/api/ask"), "stream": ({"question": EN}, "/api/ask/stream")}
+    threads = [threading.Thread(target=lambda k=k, b=b, p=p: results.__setitem__(k, app.ask(b, p)))
+               for k, (b, p) in asked.items()]
+    for thread in threads:
+        thread.start()
+    page = page_client(app.url).submit(EN, [], "en", api_name="/ask")
+    wait_until(lambda: app.health()["queue"]["waiting"] == 2)  # the API's questions keep their places
+    time.sleep(0.2)
+    assert not results and not page.done()
+    load.gate.set()
+    for thread in threads:
+        thread.join(60)
+    assert results["api"].status_code == 200 and "42,5" in results["api"].json()["answer"]
+    assert results["stream"].status_code == 200 and "event: answer" in results["stream"].text
+    chat, _, status, _ = page.result(timeout=60)
+    assert status.startswith("Answered in") and "16.02" in text_of(chat[-1])
+    assert app.health()["status"] == "ok"
+
+
+def test_a_question_still_waiting_for_the_models_at_its_time_limit_is_told_to_try_again(served):
+    load = GatedLoad()
+    app = served(load=load, page_first=True, max_answer_seconds=0.3)
+    load.loaded = app.pipeline
+    for path, body, language in (("/api/ask", {"question": FR}, "fr"),
+                                 ("/api/ask/stream", {"question": "PIPL?", "language": "en"}, "en")):
+        response = app.ask(body, path)
+        assert response.status_code == 503 and response.headers["retry-after"] == "10"
+        assert response.json() == {"question": body["question"], "error": UI["still_loading"][language]}
+    assert app.health()["queue"]["waiting"] == 0
+    load.gate.set()
+    wait_until(lambda: app.health()["status"] == "ok")
+    assert app.ask({"question": FR}).status_code == 200
 
 
 @pytest.mark.slow  # ~7 s: four API questions, two page clients

@@ -288,12 +288,44 @@ def test_a_phone_width_screen_stays_usable(playwright, app_url):
 def test_missing_models_are_explained_in_the_page(tmp_path, playwright):
     with serve(tmp_path, BOT_CACHE_DIR=str(tmp_path / "empty-cache")) as url:
         browser, page = browser_page(playwright, url)
-        message = page.inner_text("#startup-error")
-        assert "make setup" in message and "Traceback" not in page.content()
+        page.wait_for_function("document.querySelector('#models-status')?.innerText.includes('make setup')",
+                               timeout=30_000)
+        assert "Traceback" not in page.content()
         page.fill("#question textarea", "Quelle est la taille du marché ?")
         page.click("#send")
         page.wait_for_function("document.querySelector('#status').innerText.includes('make setup')", timeout=30_000)
         browser.close()
+
+
+def test_the_page_says_the_models_are_loading_and_a_question_sent_meanwhile_is_answered(playwright, tmp_path):
+    """In an app of this process whose models load when the test says: the page is there first."""
+    from bot.prompts import UI
+    from fakes import AnswerKey
+    from test_loading import GatedLoad
+
+    replies = {q: f"{g.reference} [1]" for q, g in gold_by_question().items()}
+    load = GatedLoad()
+    with apps_in_process(tmp_path, lambda: AnswerKey(replies)) as start:
+        url, load.loaded = start(load=load, page_first=True)
+        browser, page = browser_page(playwright, url)
+        try:
+            page.wait_for_function("(text) => document.querySelector('#models-status')?.innerText.includes(text)",
+                                   arg=UI["loading_models"]["fr"], timeout=10_000)
+            assert "Ce que couvre le rapport" in page.inner_text("#overview")  # the report's contents already
+            page.fill("#question textarea", MARKET)
+            page.click("#send")
+            page.wait_for_function("(text) => document.querySelector('#status').innerText.includes(text)",
+                                   arg=UI["loading"]["fr"], timeout=10_000)
+            ARTIFACTS.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(ARTIFACTS / "loading.png"), full_page=True)
+            load.gate.set()
+            page.wait_for_function("document.querySelector('#status').innerText.includes('Réponse en')",
+                                   timeout=60_000)
+            assert "16.02" in page.locator("#chat [data-testid='bot']").last.inner_text()
+            page.wait_for_selector("#models-status", state="hidden", timeout=10_000)  # cleared once loaded
+        finally:
+            load.gate.set()
+            browser.close()
 
 
 # The report beside the chat, in an app of this process with the stand-in model over the report and a second

@@ -25,3 +25,19 @@ def test_the_in_process_generator_is_given_the_answer_time_limit(monkeypatch, tm
 def test_a_generation_server_is_given_the_answer_time_limit():
     settings = load_settings({"BOT_MAX_ANSWER_SECONDS": "7.5", "BOT_LLM_URL": "http://127.0.0.1:9/v1"})
     assert runtime.load_generator(settings).time_limit == 7.5
+
+
+def test_the_page_s_contents_are_read_from_the_index_on_disk_without_a_model(settings, monkeypatch):
+    from bot.index import build_index
+
+    from fakes import HashEmbedder
+
+    assert runtime.read_contents(settings) is None  # no index yet: the models must build it first
+    index = build_index(settings, HashEmbedder())
+    assert runtime.read_contents(settings) is None  # built by another embedder: to be rebuilt
+    monkeypatch.setattr(runtime, "embedder_id", lambda: HashEmbedder.id)  # as if the real one had built it
+    monkeypatch.setattr(runtime, "load_embedder", None)  # and nothing loads a model
+    contents = runtime.read_contents(settings)
+    assert contents.chunks == index.chunks and contents.by_id[index.chunks[0].id] == index.chunks[0]
+    assert [d.source for d in contents.documents] == ["ia-sante-chine-partie-2.txt"]
+    assert contents.guide.sections and contents.guide.suggestions
