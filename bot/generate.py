@@ -119,6 +119,7 @@ class LlamaGenerator:
         finally:
             # The next `stream` computes the system prompt alone again, so its answers stay the same.
             llm.reset()
+            free_sampler(llm)
         text = llm.detokenize(out, prev_tokens=prompt).decode("utf-8", errors="replace")
         return Generation(text, len(prompt), len(prompt), first - start, len(out), last - first)
 
@@ -138,6 +139,17 @@ class LlamaGenerator:
                     raise time_limit_error(self.time_limit)
         finally:
             getattr(pieces, "close", lambda: None)()  # llama.cpp stops now, not when the iterator is collected
+            free_sampler(self._llm)
+
+
+def free_sampler(llm) -> None:
+    """Free the sampler llama-cpp-python built for the generation that just ended. It keeps one per
+    generation in a reference cycle (its ExitStack's callback holds it), so its native memory, about
+    1.7 MB here (a token array the size of the vocabulary), would wait for a full garbage collection;
+    with torch's objects loaded these are rare, and the memory grew with every question asked."""
+    sampler, llm._sampler = getattr(llm, "_sampler", None), None
+    if sampler is not None:
+        sampler.close()
 
 
 def time_limit_error(seconds: float) -> TimeLimitError:

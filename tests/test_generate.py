@@ -1,10 +1,14 @@
-"""The llama.cpp generator's time limit: a generation past it ends at its next token, and the next one is whole."""
+"""The llama.cpp generator: a generation past its time limit ends at its next token, and the next one is
+whole; each generation frees what llama.cpp allocated for it as soon as it ends."""
+import gc
 import time
+from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
 from bot.errors import BotError, TimeLimitError
-from bot.generate import time_limit_error
+from bot.generate import LlamaGenerator, time_limit_error
 from bot.prompts import UI
 
 
@@ -33,3 +37,64 @@ def test_a_generation_past_its_limit_is_ended_and_the_next_is_whole():
     assert time.perf_counter() - started < 60 and len("".join(pieces).split()) < 400
     generator.time_limit = None
     assert "".join(generator.stream(short, 8)) == whole  # nothing of the ended answer is left behind
+
+
+class _Llama:
+    """llama_cpp.Llama as LlamaGenerator drives it: each chat completion builds llama.cpp's sampler (the
+    real one) and keeps it on the instance, as llama-cpp-python does."""
+
+    metadata = {"tokenizer.chat_template": "{% for m in messages %}{{ m.content }}\n{% endfor %}"}
+
+    def __init__(self, **kwargs):
+        self._model = SimpleNamespace(token_get_text=lambda token: "<s>" if token else "</s>")
+        self._sampler = None
+        self.samplers = []
+
+    def token_eos(self):
+        return 0
+
+    def token_bos(self):
+        return 1
+
+    def reset(self):
+        pass
+
+    def create_chat_completion(self, **kwargs):
+        from llama_cpp._internals import LlamaSampler
+
+        self._sampler = LlamaSampler()
+        self.samplers.append(self._sampler)
+        for text in ("Un", " deux", " trois"):
+            yield {"choices": [{"delta": {"content": text}}]}
+
+
+def test_each_generation_frees_its_sampler_when_it_ends(monkeypatch):
+    # llama-cpp-python keeps the sampler in a reference cycle: left to the garbage collector, its native
+    # memory stayed allocated question after question.
+    import llama_cpp
+
+    monkeypatch.setattr(llama_cpp, "Llama", _Llama)
+    generator = LlamaGenerator(Path("model.gguf"), "stand-in", threads=1, context_tokens=512)
+    messages = [{"role": "user", "content": "Compte jusqu'à trois."}]
+    assert "".join(generator.stream(messages, 8)) == "Un deux trois"
+    pieces = generator.stream(messages, 8)
+    assert next(pieces) == "Un"
+    pieces.close()  # a generation stopped early (the reader's Stop, a refusal marker)
+    llm = generator._llm
+    assert len(llm.samplers) == 2 and llm._sampler is None
+    assert all(sampler.sampler is None for sampler in llm.samplers)  # freed in llama.cpp
+
+
+@pytest.mark.integration
+def test_real_generations_leave_no_sampler_allocated():
+    from llama_cpp._internals import LlamaSampler
+
+    from bot.config import load_settings
+    from bot.runtime import load_generator
+
+    generator = load_generator(load_settings())
+    short = [{"role": "user", "content": "Say OK."}]
+    for _ in range(3):
+        "".join(generator.stream(short, 4))
+    generator.generate_alone(short, 4)
+    assert not [o for o in gc.get_objects() if isinstance(o, LlamaSampler) and o.sampler is not None]
