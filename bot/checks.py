@@ -26,8 +26,8 @@ _WORD = re.compile(r"[^\W\d_]{3,}|\d+")  # the words compared to spot an answer 
 _OPENERS = frozenset("the a an it its this that these those they there le la les un une il elle ils elles ce cette "
                      "ces on".split())
 _CAMEL = re.compile(r"\b[a-z]+[A-Z][\w'’-]*")
-_LOWER_BOUND = re.compile(r"(?:plus de|more than|over|au moins|at least|upwards of)\s*$", re.IGNORECASE)
-_QUALIFIED_BEFORE = re.compile(r"(?:plus de|more than|over|au moins|at least|upwards of|près de|nearly|almost|"
+_LOWER_BOUND = re.compile(r"\b(?:plus de|more than|over|au moins|at least|upwards of)\s*$", re.IGNORECASE)
+_QUALIFIED_BEFORE = re.compile(r"\b(?:plus de|more than|over|au moins|at least|upwards of|près de|nearly|almost|"
                                r"environ|about|around|approximately|roughly|some|jusqu'à|up to|moins de|less than|"
                                r"under|fewer than)\s*$", re.IGNORECASE)
 _YES = re.compile(r"^\W*(?:yes|oui)\b", re.IGNORECASE)

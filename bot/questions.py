@@ -29,10 +29,12 @@ def asks_quantity(question: str) -> bool:
     return bool(_QUANTITY.search(question))
 
 
+# 'Which groups of patients…' asks for no name: a group, unless it is 'of' or 'de' something.
 _NAME_ASKED = re.compile(
-    r"\b(?:quel(?:le)?s? (?:groupe|entreprise|soci[ée]t[ée]|firme|compagnie|plateforme|acteur|organisme|r[ée]gulateur"
-    r"|start-?up)s?|(?:which|what) (?:company|companies|group|firm|platform|player|organi[sz]ation|regulator"
-    r"|start-?up)s?|who (?:backs|supports|developed|built|obtained|runs|owns|invested|set up))\b", re.IGNORECASE)
+    r"\b(?:quel(?:le)?s? (?:groupes?(?!\s+d[e'’])|(?:entreprise|soci[ée]t[ée]|firme|compagnie|plateforme|acteur"
+    r"|organisme|r[ée]gulateur|start-?up)s?)|(?:which|what) (?:groups?(?!\s+of)|(?:compan(?:y|ies)|firm|platform"
+    r"|player|organi[sz]ation|regulator|start-?up)s?)|who (?:backs|supports|developed|built|obtained|runs|owns"
+    r"|invested|set up))\b", re.IGNORECASE)
 
 
 def asks_name(question: str) -> bool:

@@ -333,3 +333,16 @@ def test_an_exact_count_is_left_as_written():
     verdict = verify("By mid-2024 the NMPA had approved 92 class III AI devices [1].",
                      "How many class III AI devices had the NMPA approved by mid-2024?", DEVICES)
     assert verdict.text == "By mid-2024 the NMPA had approved 92 class III AI devices [1]."
+
+
+@pytest.mark.parametrize("question,asks", [
+    ("Quel groupe soutient la plateforme de WeDoctor ?", True),
+    ("Which company obtained dual approval for its lung nodule detection system?", True),
+    ("Quelle entreprise de robotique le rapport cite-t-il ?", True),
+    ("Which groups of patients does their multilingual support help reach?", False),
+    ("Quels groupes de patients la téléconsultation touche-t-elle ?", False),
+    ("Which patient groups does it reach?", False),
+])
+def test_a_question_asking_for_a_company_is_told_from_one_asking_for_a_kind_of_patient(question, asks):
+    from bot.questions import asks_name
+    assert asks_name(question) is asks
