@@ -92,9 +92,13 @@ def test_real_generations_leave_no_sampler_allocated():
     from bot.config import load_settings
     from bot.runtime import load_generator
 
+    def allocated() -> set[int]:  # samplers still holding llama.cpp memory, this test's or others'
+        return {id(o) for o in gc.get_objects() if isinstance(o, LlamaSampler) and o.sampler is not None}
+
     generator = load_generator(load_settings())
+    before = allocated()
     short = [{"role": "user", "content": "Say OK."}]
     for _ in range(3):
         "".join(generator.stream(short, 4))
     generator.generate_alone(short, 4)
-    assert not [o for o in gc.get_objects() if isinstance(o, LlamaSampler) and o.sampler is not None]
+    assert generator._llm._sampler is None and not allocated() - before
