@@ -9,7 +9,7 @@ from bot.binding import (Mention, classes_in, expected_unit, mentions, mentions_
                          subjects_in, years_in)
 from bot.chunk import sentences_of
 from bot.cite import MARKER, check_answer, markers, sentence_figures, split_answer
-from bot.evidence import Evidence
+from bot.evidence import Evidence, Scored
 from bot.glossary import known_english, terms_in
 from bot.normalize import fold
 from bot.prompts import NOT_FOUND
@@ -31,6 +31,10 @@ _QUALIFIED_BEFORE = re.compile(r"\b(?:plus de|more than|over|au moins|at least|u
                                r"environ|about|around|approximately|roughly|some|jusqu'à|up to|moins de|less than|"
                                r"under|fewer than)\s*$", re.IGNORECASE)
 _YES = re.compile(r"^\W*(?:yes|oui)\b", re.IGNORECASE)
+# A sentence ending on one of these stops before what it was saying ("The route that fits is [1].")
+_UNFINISHED = re.compile(r"\b(?:is|are|was|were|be|the|a|an|of|to|for|by|with|and|or|from|its|their|est|sont|"
+                         r"sera|de|des|du|d'|le|la|les|l'|un|une|à|au|aux|et|ou|pour|par|avec|son|sa|ses|leur|leurs)"
+                         r"\s*$", re.IGNORECASE)
 _TITLE = re.compile(r"\b(?:Mr|Mrs|Ms|Dr|Prof|M|Mme|Mlle)\.?\s+([A-Z][\w'’-]+)")
 # "WFOE (Workforce Outsourcing Enterprise)" or "Workforce Outsourcing Enterprise (WFOE)": an acronym's
 # expansion, in parentheses after it, or as capitalised words right before it.
@@ -178,20 +182,46 @@ def name_bound(sentence: str, ctx: Context) -> str | Withdrawn:
     if ctx.evidence is None:
         return sentence
     body = MARKER.sub("", sentence)
-    actors = [n for n in dict.fromkeys(names_in(body)) if specific(n) and not n.isupper() and not terms_in(n)]
+    actors = actors_in(body)
     if len(actors) != 1:
         return sentence  # a sentence joining several names is judged by its figures and citations
-    name = actors[0]
-    masked = re.sub(re.escape(name), " ", body, flags=re.IGNORECASE)
-    scored = ctx.evidence.sentence_scores(masked)
-    naming = [s for s in scored if mentions_name(name, s.sentence)]
-    if not scored or not naming or scored[0].score - naming[0].score <= MISBOUND_NAME_GAP:
+    best = said_of_another(body, actors[0], ctx.evidence)
+    if best is None:
         return sentence
-    best = scored[0]
     return Withdrawn(sentence, "misbound_name", f"[{best.n}] « {best.sentence.strip()[:300]} »")
 
 
-SENTENCE_RULES = (figure_bound, lower_bound_kept, names_grounded, name_bound)
+def said_of_another(text: str, name: str, evidence: Evidence) -> Scored | None:
+    """The passage sentence `text` says, with `name` taken out, when the passages say it of someone else:
+    that sentence does not name `name`, and every one that does is further by more than MISBOUND_NAME_GAP."""
+    scored, naming = attribution(text, name, evidence)
+    if not scored or naming is None or scored[0].score - naming <= MISBOUND_NAME_GAP:
+        return None
+    return scored[0]
+
+
+def attribution(text: str, name: str, evidence: Evidence) -> tuple[list[Scored], float | None]:
+    """Every passage sentence by closeness to `text` with `name` taken out, and the closeness of the closest
+    one naming `name` (None when none does)."""
+    scored = evidence.sentence_scores(re.sub(re.escape(name), " ", text, flags=re.IGNORECASE))
+    return scored, next((s.score for s in scored if mentions_name(name, s.sentence)), None)
+
+
+def actors_in(text: str) -> list[str]:
+    """The companies, zones and bodies a text names (not acronyms such as laws, not report terms)."""
+    return [n for n in dict.fromkeys(names_in(text)) if specific(n) and not n.isupper() and not terms_in(n)]
+
+
+def finished(sentence: str, ctx: Context) -> str | Withdrawn:
+    """A sentence that stops before saying anything ('The route that fits is [1].') is withdrawn; a list's
+    lead-in ('Three barriers:') is not."""
+    body = MARKER.sub("", sentence).strip()
+    if body.endswith(":") or not _UNFINISHED.search(body.rstrip(" .!?;,")):
+        return sentence
+    return Withdrawn(sentence, "unfinished")
+
+
+SENTENCE_RULES = (finished, figure_bound, lower_bound_kept, names_grounded, name_bound)
 
 
 # --- answer rules: each returns a refusal reason or "" ------------------------------------------------
@@ -342,7 +372,8 @@ def disagreements(sentences: list[str], ctx: Context) -> tuple[tuple[int, str, s
 
 
 def _main_reason(withdrawn: list[Withdrawn]) -> str:
-    order = ("misbound_figure", "misbound_name", "unsupported_figure", "ungrounded_name", "untied", "empty")
+    order = ("misbound_figure", "misbound_name", "unsupported_figure", "ungrounded_name", "untied", "unfinished",
+             "empty")
     reasons = {w.reason for w in withdrawn}
     return next((r for r in order if r in reasons), "")
 

@@ -46,7 +46,7 @@ TERMS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("Télésanté", "telehealth", ()),
     ("Télémédecine", "telemedicine", ()),
     ("hôpitaux intelligents", "smart hospitals", ("smart hospital",)),
-    ("découverte de médicaments", "drug discovery", ()),
+    ("découverte de médicaments", "drug discovery", ("découverte intelligente de médicaments", "smart drug discovery")),
     ("Imagerie médicale", "medical imaging", ()),
     ("Chine", "China", ()),
     ("IA", "AI", ()),

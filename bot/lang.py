@@ -17,6 +17,8 @@ _EN = set("the a an of and is are was were what which who whom how why when wher
           "in on for with to from by it its this that these those their there can could should "
           "would will about much many has have".split())
 _WORD = re.compile(r"[a-zàâäçéèêëîïôöùûüÿœ']+")
+# A capitalised word that does not open the text or a sentence: a name ("Ping An Good Doctor")
+_NAME = re.compile(r"(?<![.?!:]\s)(?<!^)(?<![.?!:])\b[A-Z][\w'’-]*")
 
 
 def _word_vote(text: str) -> Language | None:
@@ -31,7 +33,10 @@ def _word_vote(text: str) -> Language | None:
 def detect_language(text: str, previous: Language | None = None, default: Language = "en") -> Language:
     """French or English. Short or unclear text ("Et en 2030 ?") falls back to the word vote,
     then to the conversation's previous language, then to French typography, then to `default`
-    (the reader's language when known, else English)."""
+    (the reader's language when known, else English). Names are not words of either language: "Qui
+    dirige Ping An Good Doctor ?" is read as "Qui dirige ?"."""
+    typography: Language | None = "fr" if re.search(r"\w[ \u00a0\u202f][?!;]", text) else None
+    text = _NAME.sub(" ", text)
     words = _WORD.findall(text.lower())
     if len(words) >= 4:
         try:
@@ -42,5 +47,4 @@ def detect_language(text: str, previous: Language | None = None, default: Langua
         if max(fr, en) >= 0.5:
             return "fr" if fr >= en else "en"
     # French typography spaces the question mark: "NMPA ?" is French, "PIPL?" is not.
-    typography: Language | None = "fr" if re.search(r"\w[ \u00a0\u202f][?!;]", text) else None
     return _word_vote(text) or previous or typography or default

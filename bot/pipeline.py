@@ -8,6 +8,7 @@ from dataclasses import replace
 
 
 from bot.binding import names_in, specific
+from bot.cells import cell_for, cell_text
 from bot.checks import Context, Verdict, verify
 from bot.cite import MARKER, markers, split_answer
 from bot.config import Settings
@@ -19,6 +20,7 @@ from bot.generate import Generator
 from bot.glossary import french_terms
 from bot.lang import detect_language
 from bot.localize import localize
+from bot.premise import corrected
 from bot.prompts import (DISAGREE, NAME_HINT, NOT_COVERED, NOT_FOUND, REPAIR_HINT, SENTENCE_HINT, build_messages,
                          error_message, translation_messages)
 from bot.questions import asks_about, asks_overview, bare_topic, is_follow_up
@@ -111,6 +113,11 @@ class Pipeline:
                 [settled.said.n, *([settled.instead.n] if settled.instead else [])])), "", (), 0, ()))
             return
 
+        cell = cell_for(question, shown, language, read, leads=len(shown) == 1)
+        if cell:  # one column of the table row retrieved first: the cell itself
+            yield finish(Verdict(cell_text(cell, language), (cell.n,), "", (), 0, ()))
+            return
+
         yield Status("writing")
         messages = build_messages(question, language, list(shown), list(history),
                                   turns=self.settings.history_turns, chars=self.settings.history_chars,
@@ -118,16 +125,18 @@ class Pipeline:
         evidence = Evidence(self.embedder, shown, lambda: self.retriever.vectors([p.chunk for p in shown]), read)
         draft = yield from self._generate(messages, timings, elapsed)
         verdict = verify(draft, question, shown, evidence)
+        withdrawn = list(verdict.withdrawn)  # every draft's, for a premise said of another company
         # The draft gave a figure the passages do not state or attach to something else (2028 for 2030, the
-        # market for a company), or a name for what they say of another: ask once more, quoting the clauses that hold
-        # what was asked. Or it gave a bare name or figure: ask once more for a sentence. Each at most
-        # once, in either order; the second draft keeps the first hint (the quotes stay with a sentence).
+        # market for a company), or a name for what they say of another: ask once more, quoting the clauses that
+        # hold what was asked. Or it gave a bare name or figure, or only passage numbers: ask once more for a
+        # sentence. Each at most once, in either order; the second draft keeps the first hint (the quotes stay
+        # with a sentence).
         prompt, hints = messages[-1]["content"], {}
         while True:
             if verdict.repair and "repair" not in hints:
                 kind = NAME_HINT if verdict.refusal == "misbound_name" else REPAIR_HINT
                 hints["repair"] = kind[language].format(quotes=" ".join(verdict.repair))
-            elif verdict.refusal == "fragment" and "sentence" not in hints:
+            elif verdict.refusal in ("fragment", "empty", "unfinished") and "sentence" not in hints:
                 hints["sentence"] = SENTENCE_HINT[language]
             else:
                 break
@@ -135,6 +144,7 @@ class Pipeline:
             yield Status("writing")
             draft = yield from self._generate(messages, timings, elapsed)
             verdict = verify(draft, question, shown, evidence)
+            withdrawn += verdict.withdrawn
         if not verdict.refusal and _wrong_language(localize(verdict.text, language), language):
             # The model answered in the passages' language: translate it sentence by sentence, keeping
             # each sentence's markers, and check the translation like any answer.
@@ -143,7 +153,9 @@ class Pipeline:
             if not translated.refusal:
                 verdict = translated
         # Where the report's own sentences serve the reader better than the draft: quoted, and cited.
-        verdict = in_report_words(verdict, Context.of(question, shown, evidence), language, read,
+        ctx = Context.of(question, shown, evidence)
+        verdict = corrected(verdict, withdrawn, ctx, language, read)
+        verdict = in_report_words(verdict, ctx, language, read,
                                   bare_topic(question) if not history else None, asks_about(question),
                                   retrieval_queries(question, history)[0] if history else None)
         if verdict.conflicts:

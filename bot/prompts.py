@@ -79,6 +79,13 @@ SETTLED = {True: {"fr": "Oui. Le rapport dit{translated} : « {sentence} » [{n}
                    "en": "No. The report says{translated}: “{sentence}” [{n}]"}}
 INSTEAD = {"fr": "Pour {asked}, il dit{translated} : « {sentence} » [{n}]",
            "en": "For {asked}, it says{translated}: “{sentence}” [{n}]"}
+# A question about one column of a table row: that cell, quoted (several lines for a whole row).
+CELL = {"fr": "D'après le tableau, pour « {row} »{translated} :\n« {cell} » [{n}]",
+        "en": "The table says, for “{row}”{translated}:\n“{cell}” [{n}]"}
+# A yes/no question whose premise the report does not make: said of another company, or names it never joins.
+NOT_SAID_OF = {"fr": "Non : le rapport ne dit pas cela de {name}.", "en": "No: the report does not say that of {name}."}
+NOT_JOINED = {"fr": "Le rapport ne dit pas cela : il n'en parle pas ensemble.",
+              "en": "The report does not say so: it does not speak of these together."}
 TRANSLATED = {True: {"fr": " (traduit)", "en": " (translated from French)"}, False: {"fr": "", "en": ""}}
 
 # A question that is only a topic ("PIPL?", "What about TCM?", "NMPA ?").
@@ -109,6 +116,8 @@ REASONS = {
     "no_person": {"fr": "le rapport ne nomme aucune personne", "en": "the report names no person"},
     "untied": {"fr": "une phrase ne s'appuie sur aucun passage", "en": "a sentence rests on no passage"},
     "empty": {"fr": "la réponse ne contenait que des renvois", "en": "the answer held only references"},
+    "unfinished": {"fr": "une phrase de la réponse s'arrêtait avant de rien dire",
+                   "en": "a sentence of the answer stopped before saying anything"},
     "echo": {"fr": "la réponse ne faisait que répéter la question", "en": "the answer only repeated the question"},
     "false_premise": {"fr": "les passages cités ne disent pas ce que la question suppose",
                       "en": "the passages cited do not say what the question assumes"},

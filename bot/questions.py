@@ -75,9 +75,13 @@ _WH = re.compile(r"\b(?:what|which|who|whom|whose|how|when|where|why|quel(?:le)?
                  r"|quand|où)\b|^\s*(?:que|qu')", re.IGNORECASE)
 
 
+_CLEFT = re.compile(r"^\s*(?:est-ce|c'est|was it|is it)\b", re.IGNORECASE)
+
+
 def is_yes_no(question: str) -> bool:
-    """'Is the market expected to reach…?', 'Le marché doit-il atteindre… ?': a question answered yes or no."""
-    return bool(_YES_NO.search(question)) and not _WH.search(question)
+    """'Is the market expected to reach…?', 'Le marché doit-il atteindre… ?', 'Est-ce Yitu qui… ?' (its 'qui'
+    asks nothing): a question answered yes or no."""
+    return bool(_CLEFT.match(question)) or bool(_YES_NO.search(question)) and not _WH.search(question)
 
 
 _TOPIC = re.compile(r"^\s*(?:(?:and |et )?(?:what|how) about|(?:et )?qu'en est-il d[eu']s?|et (?:pour |sur )?(?:la |le |les |l')?)?\s*"

@@ -16,11 +16,14 @@ from bot.questions import asks_quantity
 from bot.types import Language, Passage
 
 # Reasons that say the draft was badly written, not that the passages lack the answer: it repeated the
-# question, gave a bare figure, cited nothing, gave a figure no passage states or ties to what was asked,
-# or named no one where a name was asked for. A draft the model itself declined (NOT_FOUND), or one the
+# question, gave a bare figure, stopped mid-sentence, cited nothing, gave a figure no passage states or ties
+# to what was asked, named no one where a name was asked for, or said 'yes' citing a passage that does not
+# join what the question joins (a sentence that does, quoted, says what the report says; it never says
+# 'yes'). A draft the model itself declined (NOT_FOUND), or one the
 # checks found stating another year, class or actor, is not quoted over: those are how the questions the
 # report does not answer end.
-QUOTABLE = frozenset({"echo", "fragment", "empty", "untied", "no_cited_sentence", "unsupported_figure", "no_name"})
+QUOTABLE = frozenset({"echo", "fragment", "empty", "unfinished", "untied", "no_cited_sentence", "unsupported_figure",
+                      "no_name", "false_premise"})
 # The embedder's cosine between the question and the sentence quoted. Measured on the gold set's questions
 # (each question against every sentence of its shown passages that names all it asks about):
 # the sentences answering a declined answerable question scored 0.61-0.79; the best sentences for the

@@ -131,6 +131,19 @@ def test_an_answer_repeating_the_question_is_an_echo():
     assert answer.refusal == "" and answer.cited == (1,)
 
 
+@pytest.mark.parametrize("draft,kept", [
+    ("The route that fits is [1].", False),
+    ("Le modèle qui convient est celui des [1].", False),
+    ("The report identifies three entry modes: [1]", True),
+    ("A joint venture fits: the partner carries the approvals [1].", True),
+    ("Zhongguancun offers tax incentives [1].", True),
+])
+def test_a_sentence_stopping_before_it_says_anything_is_withdrawn(draft, kept):
+    verdict = verify(draft, "Which route fits?", passages("Zhongguancun à Pékin"))
+    assert (verdict.refusal == "") is kept
+    assert kept or verdict.refusal == "unfinished" and verdict.withdrawn[0].reason == "unfinished"
+
+
 def test_a_how_many_question_is_answered_by_a_figure_or_a_number_word():
     ps = passages("38 000+", "Ali Health, JD Health")
     question = "How many hospitals use Ali Health's tools?"

@@ -13,6 +13,11 @@ from bot.lang import detect_language
     ("Combien d'hôpitaux ?", "fr"),
     ("Et en 2030 ?", "fr"),
     ("And in 2030?", "en"),
+    # names are in neither language: the question's own words decide
+    ("Qui dirige Ping An Good Doctor ?", "fr"),
+    ("Who heads Ping An Good Doctor?", "en"),
+    ("Est-ce Philips qui a investi dans des moteurs avancés de nettoyage de données ?", "fr"),
+    ("Was it Yitu Technology that set up secure data centres in China?", "en"),
 ])
 def test_detects_french_and_english(text, expected):
     assert detect_language(text) == expected

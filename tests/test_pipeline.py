@@ -173,6 +173,15 @@ def test_a_bare_figure_is_asked_again_as_a_sentence_and_never_shown_alone(settin
     assert declined.abstained and declined.reason == "fragment"
 
 
+def test_a_draft_of_passage_numbers_only_is_asked_again_as_a_sentence(settings):
+    pipeline, generator = make(settings, "")
+    n = passage_number(pipeline, "18,88")
+    generator.replies = [f"[{n}]", f"Le marché atteindra 18,88 milliards de dollars US d'ici 2030 [{n}]."]
+    answer = pipeline.answer(QUESTION)
+    assert len(generator.calls) == 2 and generator.calls[1][-1]["content"].endswith(SENTENCE_HINT["fr"])
+    assert answer.text == f"Le marché atteindra 18,88 milliards de dollars US d'ici 2030 [{n}]."
+
+
 def test_a_figure_of_another_year_is_repaired_once_with_the_right_clause_quoted(settings):
     pipeline, generator = make(settings, "")
     n = passage_number(pipeline, "18,88")

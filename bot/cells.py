@@ -1,0 +1,88 @@
+"""A question about one column of a table row ('Quelle stratégie le tableau recommande-t-il face à la pénurie
+de talents ?', 'What is the data privacy challenge, per the table?') is answered by that cell of the row
+retrieved first, quoted: the report's words, not a summary of a neighbouring cell."""
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from bot.normalize import fold
+from bot.prompts import CELL, TRANSLATED
+from bot.questions import asks_quantity, is_yes_no
+from bot.types import Language, Passage
+
+# The report's column labels (folded) and the question words that ask for each. A question asking for a
+# strategy or an example names the challenge it is about, so the challenge column is asked for only alone;
+# a question asking for both a strategy and an example is left to the model.
+_COLUMNS = {
+    "strategie": re.compile(r"\b(?:strateg\w*|recommand\w*|recommend\w*|preconis\w*|advise\w*|conseill\w*"
+                            r"|how (?:should|can|could|do|does|to)\b.*\b(?:handle|overcome|deal|address|manage|tackle)"
+                            r"|comment\b.*\b(?:surmonter|gerer|faire face|traiter|aborder|contourner))\b"),
+    "exemple reel": re.compile(r"\b(?:exemples?|examples?|illustr\w*)\b"),
+    "defi": re.compile(r"\b(?:defis?|challenges?|problemes?|problems?|difficult\w*|en quoi consiste)\b"),
+}
+_WHOLE_ROW = re.compile(r"\b(?:que dit le tableau|what does the table say)\b")
+_TABLE = re.compile(r"\b(?:tableau|table)\b")
+_CELL = re.compile(r"^\s*([^:\n]{2,40}?)\s*:\s*(.+)$")
+
+
+@dataclass(frozen=True)
+class Cell:
+    n: int  # the passage's number, 1-based
+    row: str  # the row's first cell ('Complexité réglementaire'), in the reader's language
+    text: str  # 'Stratégie : Les entreprises étrangères…', in the reader's language
+    translated: bool
+
+
+def asked_column(question: str) -> str | None:
+    """The column a question asks for ('strategie', 'exemple reel', 'defi'), '*' for a whole row, or None."""
+    folded = fold(question)
+    if is_yes_no(question) or asks_quantity(question):
+        return None
+    if _WHOLE_ROW.search(folded):
+        return "*"
+    wanted = [label for label, words in _COLUMNS.items() if words.search(folded)]
+    if len(wanted) > 1 and "defi" in wanted:
+        wanted.remove("defi")
+    return wanted[0] if len(wanted) == 1 else None
+
+
+def cell_for(question: str, passages: Sequence[Passage], language: Language, read: Sequence[str | None] = (),
+             leads: bool = False) -> Cell | None:
+    """The cell of the first passage, a table row, that the question asks for: when the question says it
+    asks about a table, or the row `leads` the other passages clearly. For an English reader, the cell of
+    the row's English rendering (same columns, same order); None when there is none."""
+    column = asked_column(question)
+    if column is None or not passages or passages[0].chunk.kind != "table_row":
+        return None
+    if not (leads or _TABLE.search(fold(question))):
+        return None
+    own = _cells(passages[0].chunk.text)
+    rendering = read[0] if language == "en" and read else None
+    shown = _cells(rendering) if rendering else own
+    if len(shown) != len(own) or len(own) < 2 or (language == "en" and not rendering):
+        return None
+    labels = [fold(label) for label, _ in own]
+    picked = range(1, len(own)) if column == "*" else [i for i, label in enumerate(labels) if label == column]
+    if not picked:
+        return None
+    text = "\n".join(f"{shown[i][0]} : {shown[i][1]}" if language == "fr" else f"{shown[i][0]}: {shown[i][1]}"
+                     for i in picked)
+    return Cell(1, shown[0][1], text, bool(rendering))
+
+
+def cell_text(cell: Cell, language: Language) -> str:
+    return CELL[language].format(row=cell.row, cell=cell.text, n=cell.n,
+                                 translated=TRANSLATED[cell.translated][language])
+
+
+def _cells(text: str) -> list[tuple[str, str]]:
+    """'Type : Complexité réglementaire\nDéfi : …' -> [('Type', 'Complexité réglementaire'), ('Défi', '…')]."""
+    cells = []
+    for line in text.splitlines():
+        match = _CELL.match(line)
+        if not match:
+            return []
+        cells.append((match.group(1).strip(), match.group(2).strip()))
+    return cells
