@@ -12,9 +12,8 @@ from bot.prompts import CELL, TRANSLATED
 from bot.questions import asks_quantity, is_yes_no
 from bot.types import Language, Passage
 
-# The report's column labels (folded) and the question words that ask for each. A question asking for a
-# strategy or an example names the challenge it is about, so the challenge column is asked for only alone;
-# a question asking for both a strategy and an example is left to the model.
+# The report's column labels (folded) and the question words that ask for each. A question asking for
+# several ('Which example and which strategy…', 'Comment surmonter le défi…') gets each of them.
 _COLUMNS = {
     "strategie": re.compile(r"\b(?:strateg\w*|recommand\w*|recommend\w*|preconis\w*|advise\w*|conseill\w*"
                             r"|how (?:should|can|could|do|does|to)\b.*\b(?:handle|overcome|deal|address|manage|tackle)"
@@ -35,26 +34,23 @@ class Cell:
     translated: bool
 
 
-def asked_column(question: str) -> str | None:
-    """The column a question asks for ('strategie', 'exemple reel', 'defi'), '*' for a whole row, or None."""
+def asked_columns(question: str) -> tuple[str, ...]:
+    """The columns a question asks for ('strategie', 'exemple reel', 'defi'), ('*',) for a whole row, or ()."""
     folded = fold(question)
     if is_yes_no(question) or asks_quantity(question):
-        return None
+        return ()
     if _WHOLE_ROW.search(folded):
-        return "*"
-    wanted = [label for label, words in _COLUMNS.items() if words.search(folded)]
-    if len(wanted) > 1 and "defi" in wanted:
-        wanted.remove("defi")
-    return wanted[0] if len(wanted) == 1 else None
+        return ("*",)
+    return tuple(label for label, words in _COLUMNS.items() if words.search(folded))
 
 
 def cell_for(question: str, passages: Sequence[Passage], language: Language, read: Sequence[str | None] = (),
              leads: bool = False) -> Cell | None:
-    """The cell of the first passage, a table row, that the question asks for: when the question says it
+    """The cells of the first passage, a table row, that the question asks for (in the row's order): when it
     asks about a table, or the row `leads` the other passages clearly. For an English reader, the cell of
     the row's English rendering (same columns, same order); None when there is none."""
-    column = asked_column(question)
-    if column is None or not passages or passages[0].chunk.kind != "table_row":
+    columns = asked_columns(question)
+    if not columns or not passages or passages[0].chunk.kind != "table_row":
         return None
     if not (leads or _TABLE.search(fold(question))):
         return None
@@ -64,7 +60,7 @@ def cell_for(question: str, passages: Sequence[Passage], language: Language, rea
     if len(shown) != len(own) or len(own) < 2 or (language == "en" and not rendering):
         return None
     labels = [fold(label) for label, _ in own]
-    picked = range(1, len(own)) if column == "*" else [i for i, label in enumerate(labels) if label == column]
+    picked = range(1, len(own)) if columns == ("*",) else [i for i, label in enumerate(labels) if label in columns]
     if not picked:
         return None
     text = "\n".join(f"{shown[i][0]} : {shown[i][1]}" if language == "fr" else f"{shown[i][0]}: {shown[i][1]}"
