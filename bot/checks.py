@@ -31,10 +31,11 @@ _QUALIFIED_BEFORE = re.compile(r"\b(?:plus de|more than|over|au moins|at least|u
                                r"environ|about|around|approximately|roughly|some|jusqu'à|up to|moins de|less than|"
                                r"under|fewer than)\s*$", re.IGNORECASE)
 _YES = re.compile(r"^\W*(?:yes|oui)\b", re.IGNORECASE)
-# A sentence ending on one of these stops before what it was saying ("The route that fits is [1].")
-_UNFINISHED = re.compile(r"\b(?:is|are|was|were|be|the|a|an|of|to|for|by|with|and|or|from|its|their|est|sont|"
-                         r"sera|de|des|du|d'|le|la|les|l'|un|une|à|au|aux|et|ou|pour|par|avec|son|sa|ses|leur|leurs)"
-                         r"\s*$", re.IGNORECASE)
+# A sentence ending on a verb 'to be' or an article stops before what it was saying ("The route that fits is
+# [1]."). Not on a preposition: the model writes a passage's number as a noun ("according to the passage from
+# [1]", "comme indiqué dans [2]").
+_UNFINISHED = re.compile(r"\b(?:is|are|was|were|be|the|a|an|est|sont|sera|seront|le|la|les|un|une)\s*$",
+                         re.IGNORECASE)
 _TITLE = re.compile(r"\b(?:Mr|Mrs|Ms|Dr|Prof|M|Mme|Mlle)\.?\s+([A-Z][\w'’-]+)")
 # "WFOE (Workforce Outsourcing Enterprise)" or "Workforce Outsourcing Enterprise (WFOE)": an acronym's
 # expansion, in parentheses after it, or as capitalised words right before it.
