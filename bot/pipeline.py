@@ -14,7 +14,7 @@ from bot.cite import MARKER, markers, split_answer
 from bot.config import Settings
 from bot.confirm import settle, settled_text
 from bot.embed import Embedder
-from bot.evidence import Evidence
+from bot.evidence import Evidence, SentenceVectors
 from bot.errors import InputError
 from bot.generate import Generator
 from bot.glossary import french_terms
@@ -42,6 +42,7 @@ class Pipeline:
         self.embedder = embedder
         self.retriever = retriever
         self.generator = generator
+        self.sentence_vectors = SentenceVectors(embedder)  # the checks' passage sentences, kept between questions
 
     def validate(self, question: str, language: Language) -> str:
         question = question.strip()
@@ -122,7 +123,8 @@ class Pipeline:
         messages = build_messages(question, language, list(shown), list(history),
                                   turns=self.settings.history_turns, chars=self.settings.history_chars,
                                   renderings=self.renderings)
-        evidence = Evidence(self.embedder, shown, lambda: self.retriever.vectors([p.chunk for p in shown]), read)
+        evidence = Evidence(self.embedder, shown, lambda: self.retriever.vectors([p.chunk for p in shown]), read,
+                            self.sentence_vectors)
         draft = yield from self._generate(messages, timings, elapsed)
         verdict = verify(draft, question, shown, evidence)
         withdrawn = list(verdict.withdrawn)  # every draft's, for a premise said of another company
