@@ -214,9 +214,11 @@ def actors_in(text: str) -> list[str]:
 
 
 def finished(sentence: str, ctx: Context) -> str | Withdrawn:
-    """A sentence that stops before saying anything ('The route that fits is [1].') is withdrawn; a list's
-    lead-in ('Three barriers:') is not."""
+    """A sentence that stops before saying anything ('The route that fits is [1].') is withdrawn, and so is
+    a question (the model repeating the one asked); a list's lead-in ('Three barriers:') is not."""
     body = MARKER.sub("", sentence).strip()
+    if body.endswith("?"):
+        return Withdrawn(sentence, "echo")
     if body.endswith(":") or not _UNFINISHED.search(body.rstrip(" .!?;,")):
         return sentence
     return Withdrawn(sentence, "unfinished")

@@ -135,6 +135,7 @@ def test_an_answer_repeating_the_question_is_an_echo():
     ("The route that fits is [1].", False),
     ("Le modèle qui convient est [1].", False),
     ("Zhongguancun offers tax incentives, according to the passage from [1].", True),
+    ("Which route fits [1]? Zhongguancun offers tax incentives [1].", True),  # the question repeated goes
     ("The report identifies three entry modes: [1]", True),
     ("A joint venture fits: the partner carries the approvals [1].", True),
     ("Zhongguancun offers tax incentives [1].", True),
@@ -143,6 +144,7 @@ def test_a_sentence_stopping_before_it_says_anything_is_withdrawn(draft, kept):
     verdict = verify(draft, "Which route fits?", passages("Zhongguancun à Pékin"))
     assert (verdict.refusal == "") is kept
     assert kept or verdict.refusal == "unfinished" and verdict.withdrawn[0].reason == "unfinished"
+    assert "?" not in verdict.text
 
 
 def test_a_how_many_question_is_answered_by_a_figure_or_a_number_word():
