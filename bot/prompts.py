@@ -84,8 +84,8 @@ CELL = {"fr": "D'après le tableau, pour « {row} »{translated} :\n« {cell} »
         "en": "The table says, for “{row}”{translated}:\n“{cell}” [{n}]"}
 # A yes/no question whose premise the report does not make: said of another company, or names it never joins.
 NOT_SAID_OF = {"fr": "Non : le rapport ne dit pas cela de {name}.", "en": "No: the report does not say that of {name}."}
-NOT_JOINED = {"fr": "Le rapport ne dit pas cela : il n'en parle pas ensemble.",
-              "en": "The report does not say so: it does not speak of these together."}
+NOT_JOINED = {"fr": "Les passages trouvés ne disent pas cela : aucun n'en parle ensemble.",
+              "en": "The passages found do not say so: none speaks of these together."}
 TRANSLATED = {True: {"fr": " (traduit)", "en": " (translated from French)"}, False: {"fr": "", "en": ""}}
 
 # A question that is only a topic ("PIPL?", "What about TCM?", "NMPA ?").
