@@ -100,3 +100,27 @@ def test_follow_up_about_another_year(real_pipeline):
     history = [Turn("user", "What was the market worth in 2023?"), Turn("assistant", "1.59 billion US dollars.")]
     answer = real_pipeline.answer("And by 2030?", history)
     assert not answer.abstained and canonical("18,88") in canonical(answer.text), answer.text
+
+
+@pytest.mark.parametrize("lang,question,label,words", [
+    ("en", "Which strategy does the barriers table give for the shortage of talent?", "Strategy:", "engineers"),
+    ("fr", "Dans le tableau des barrières, quel est l'exemple réel pour la confidentialité des données ?",
+     "Exemple réel :", "Philips"),
+])
+def test_a_table_cell_asked_for_is_quoted_without_the_model(real_pipeline, lang, question, label, words):
+    answer = real_pipeline.answer(question)
+    assert not answer.abstained and answer.timings.first_token_ms == 0, answer.text  # nothing generated
+    cited = answer.citations[0].chunk
+    assert cited.kind == "table_row" and len(answer.citations) == 1
+    assert label in answer.text and words in answer.text and answer.text.endswith("[1]"), answer.text
+    assert answer.language == lang and detect_language(answer.text) == lang
+
+
+def test_a_yes_no_premise_said_of_another_company_is_a_no_or_declined(real_pipeline):
+    answer = real_pipeline.answer("Was it Yitu Technology that set up secure in-country data processing centres "
+                                  "for AI imaging in China?")
+    if answer.abstained:
+        assert answer.text == NOT_COVERED["en"] and answer.reason
+    else:  # never a yes: the report says it of Philips
+        assert answer.text.startswith("No") and "Philips" in answer.text, answer.text
+        assert all("Philips" in c.chunk.text for c in answer.citations)
