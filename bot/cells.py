@@ -47,13 +47,14 @@ def asked_columns(question: str) -> tuple[str, ...]:
 def cell_for(question: str, passages: Sequence[Passage], language: Language, read: Sequence[str | None] = (),
              leads: bool = False) -> Cell | None:
     """The cells of the first passage, a table row, that the question asks for (in the row's order): when it
-    asks about a table, or the row `leads` the other passages clearly. For an English reader, the cell of
-    the row's English rendering (same columns, same order); None when there is none."""
+    asks about a table, or the row `leads` the other passages clearly (always, for the whole row). For an
+    English reader, the cells of the row's English rendering (same columns, same order); None when there
+    is none."""
     columns = asked_columns(question)
     if not columns or not passages or passages[0].chunk.kind != "table_row":
         return None
-    if not (leads or _TABLE.search(fold(question))):
-        return None
+    if not (leads or _TABLE.search(fold(question))) or columns == ("*",) and not leads:
+        return None  # 'Que dit le tableau des barrières ?' asks for the whole table, not its first row
     own = _cells(passages[0].chunk.text)
     rendering = read[0] if language == "en" and read else None
     shown = _cells(rendering) if rendering else own

@@ -47,8 +47,10 @@ def test_the_cell_of_the_first_row_in_the_readers_language():
     assert cell_for(question, [row()], "en", [None]) is None  # no rendering: never the French to an English reader
     french = cell_for("Quel exemple réel le tableau donne-t-il pour la complexité réglementaire ?", [row()], "fr")
     assert french and french.text.startswith("Exemple réel : Jenfervision") and not french.translated
-    whole = cell_for("Que dit le tableau sur la complexité réglementaire ?", [row()], "fr")
+    whole = cell_for("Que dit le tableau sur la complexité réglementaire ?", [row()], "fr", leads=True)
     assert whole and whole.text.split("\n")[0].startswith("Défi :") and len(whole.text.split("\n")) == 3
+    # the whole table asked for, its first row not clearly ahead: left to the model
+    assert cell_for("Que dit le tableau des barrières ?", [row(), row(n=2)], "fr") is None
     both = cell_for("Comment surmonter le défi de la complexité réglementaire, selon le tableau ?", [row()], "fr")
     assert both and [line.split(" : ")[0] for line in both.text.split("\n")] == ["Défi", "Stratégie"]
 
