@@ -7,6 +7,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from bot.lang import detect_language
 from bot.normalize import fold
 from bot.prompts import CELL, TRANSLATED
 from bot.questions import asks_quantity, is_yes_no
@@ -60,6 +61,8 @@ def cell_for(question: str, passages: Sequence[Passage], language: Language, rea
     shown = _cells(rendering) if rendering else own
     if len(shown) != len(own) or len(own) < 2 or (language == "en" and not rendering):
         return None
+    if not rendering and detect_language(passages[0].chunk.text, default=language) != language:
+        return None  # a table of a document in the other language: left to the model, which translates
     labels = [fold(label) for label, _ in own]
     picked = range(1, len(own)) if columns == ("*",) else [i for i, label in enumerate(labels) if label in columns]
     if not picked:

@@ -45,6 +45,7 @@ def test_the_cell_of_the_first_row_in_the_readers_language():
     assert cell_text(cell, "en") == CELL["en"].format(row="Regulatory complexity", cell=cell.text, n=1,
                                                       translated=TRANSLATED[True]["en"])
     assert cell_for(question, [row()], "en", [None]) is None  # no rendering: never the French to an English reader
+    assert cell_for("Quelle stratégie le tableau recommande-t-il ?", [row(ROW_EN)], "fr") is None  # nor the reverse
     french = cell_for("Quel exemple réel le tableau donne-t-il pour la complexité réglementaire ?", [row()], "fr")
     assert french and french.text.startswith("Exemple réel : Jenfervision") and not french.translated
     whole = cell_for("Que dit le tableau sur la complexité réglementaire ?", [row()], "fr", leads=True)
