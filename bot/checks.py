@@ -196,9 +196,12 @@ def said_of_another(text: str, name: str, evidence: Evidence) -> Scored | None:
     """The passage sentence `text` says, with `name` taken out, when the passages say it of someone else:
     that sentence does not name `name`, and every one that does is further by more than MISBOUND_NAME_GAP."""
     scored, naming = attribution(text, name, evidence)
-    if not scored or naming is None or scored[0].score - naming <= MISBOUND_NAME_GAP:
-        return None
-    return scored[0]
+    return scored[0] if said_elsewhere(scored, naming) else None
+
+
+def said_elsewhere(scored: list[Scored], naming: float | None) -> bool:
+    """An `attribution` whose closest sentence beats every one naming the name by more than MISBOUND_NAME_GAP."""
+    return bool(scored) and naming is not None and scored[0].score - naming > MISBOUND_NAME_GAP
 
 
 def attribution(text: str, name: str, evidence: Evidence) -> tuple[list[Scored], float | None]:

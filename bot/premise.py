@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from bot.binding import mentions_name
-from bot.checks import MISBOUND_NAME_GAP, Context, Verdict, actors_in, attribution
+from bot.checks import Context, Verdict, actors_in, attribution, said_elsewhere
 from bot.cite import MARKER
 from bot.prompts import NOT_JOINED, NOT_SAID_OF, QUOTED, TRANSLATED
 from bot.questions import is_yes_no
@@ -49,7 +49,7 @@ def _said_of_another(body: str, actor: str, ctx: Context, language: Language,
     actor's name taken out) among those naming another company, zone or body, when it is closer by more
     than OTHER_ACTOR_GAP than any naming `actor`."""
     scored, naming = attribution(body, actor, ctx.evidence)
-    if naming is None or not scored or scored[0].score - naming <= MISBOUND_NAME_GAP:
+    if not said_elsewhere(scored, naming):
         return None  # the checks' own test: the claim is the passages' about someone else
     candidates = readable(ctx.passages, language, read)
     for s in scored:
