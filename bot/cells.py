@@ -17,8 +17,9 @@ from bot.types import Language, Passage
 # several ('Which example and which strategy…', 'Comment surmonter le défi…') gets each of them.
 _COLUMNS = {
     "strategie": re.compile(r"\b(?:strateg\w*|recommand\w*|recommend\w*|preconis\w*|advise\w*|conseill\w*"
-                            r"|how (?:should|can|could|do|does|to)\b.*\b(?:handle|overcome|deal|address|manage|tackle)"
-                            r"|comment\b.*\b(?:surmonter|gerer|faire face|traiter|aborder|contourner))\b"),
+                            r"|solutions?|how (?:should|can|could|do|does|to)\b.*\b(?:handle|overcom\w*|deal"
+                            r"|address|manage|tackle)|comment\b.*\b(?:surmont\w*|gerer|faire face|traiter|aborder"
+                            r"|contourner))\b"),
     "exemple reel": re.compile(r"\b(?:exemples?|examples?|illustr\w*)\b"),
     "defi": re.compile(r"\b(?:defis?|challenges?|problemes?|problems?|difficult\w*|en quoi consiste)\b"),
 }
@@ -56,9 +57,9 @@ def cell_for(question: str, passages: Sequence[Passage], language: Language, rea
         return None
     if not (leads or _TABLE.search(fold(question))) or columns == ("*",) and not leads:
         return None  # 'Que dit le tableau des barrières ?' asks for the whole table, not its first row
-    own = _cells(passages[0].chunk.text)
+    own = cells_of(passages[0].chunk.text)
     rendering = read[0] if language == "en" and read else None
-    shown = _cells(rendering) if rendering else own
+    shown = cells_of(rendering) if rendering else own
     if len(shown) != len(own) or len(own) < 2 or (language == "en" and not rendering):
         return None
     if not rendering and detect_language(passages[0].chunk.text, default=language) != language:
@@ -77,7 +78,7 @@ def cell_text(cell: Cell, language: Language) -> str:
                                  translated=TRANSLATED[cell.translated][language])
 
 
-def _cells(text: str) -> list[tuple[str, str]]:
+def cells_of(text: str) -> list[tuple[str, str]]:
     """'Type : Complexité réglementaire\nDéfi : …' -> [('Type', 'Complexité réglementaire'), ('Défi', '…')]."""
     cells = []
     for line in text.splitlines():

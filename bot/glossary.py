@@ -75,10 +75,15 @@ def _forms() -> list[tuple[str, ...]]:
 _GROUPS = _forms()
 
 
+_CAMEL_PARTS = re.compile(r"(?<=[a-z])(?=[A-Z][a-z])")
+
+
 def variants(name: str) -> set[str]:
     """A name and its other spellings, folded: 'Beijing' -> {'beijing', 'pekin', 'peking'}."""
     folded = fold(name)
-    out = {folded}
+    out = {folded, fold(_CAMEL_PARTS.sub(" ", name))}  # 'AliHealth' is 'Ali Health' too
+    if " " in folded:
+        out.add(folded.replace(" ", ""))  # and 'Ali Health' is 'AliHealth'
     for group in _GROUPS:
         if folded in group:
             out.update(group)

@@ -27,6 +27,7 @@ from bot.questions import asks_about, asks_overview, bare_topic, is_follow_up
 from bot.quote import in_report_words
 from bot.renderings import Renderings
 from bot.retrieve import Retriever, focus, whole_table
+from bot.rows import rows_text, table_rows
 from bot.sanitize import clean_question, clean_text
 from bot.types import (Answer, Chunk, Citation, Done, Event, Language, Passage, Retrieved, Status, Timings,
                        Token, Turn)
@@ -117,6 +118,11 @@ class Pipeline:
         cell = cell_for(question, shown, language, read, leads=len(shown) == 1)
         if cell:  # one column of the table row retrieved first: the cell itself
             yield finish(Verdict(cell_text(cell, language), (cell.n,), "", (), 0, ()))
+            return
+
+        rows = table_rows(question, shown, language, read) if table else ()
+        if rows:  # an overview a table of the report answers: its rows, each cited
+            yield finish(Verdict(rows_text(rows, language), tuple(r.n for r in rows), "", (), 0, ()))
             return
 
         yield Status("writing")

@@ -91,7 +91,7 @@ def test_conversation_exports_as_markdown(page):
 
 def test_stop_interrupts_an_answer_and_the_chat_goes_on(page):
     page.click("#ui-lang label:has-text('English')")
-    page.fill("#question textarea", "Quels sont les quatre obstacles du tableau des barrières à l'entrée ?")
+    page.fill("#question textarea", "Quelles sont les principales opportunités pour les investisseurs étrangers ?")
     page.click("#send")
     page.wait_for_function("document.querySelector('#status').innerText.includes('Writing')", timeout=60_000)
     started = time.time()

@@ -362,3 +362,41 @@ def test_an_exact_count_is_left_as_written():
 def test_a_question_asking_for_a_company_is_told_from_one_asking_for_a_kind_of_patient(question, asks):
     from bot.questions import asks_name
     assert asks_name(question) is asks
+
+
+SHUKUN = passages("Deepwise, par exemple", "Infervision, DeepWise et Shukun Technology")
+
+
+@pytest.mark.parametrize("draft,scores,cited", [
+    # said by the second passage, cited to the first: the citation moves
+    ("The report also names Shukun Technology among imaging companies [1].", (0.40, 0.75), (2,)),
+    ("The report also names Shukun Technology among imaging companies [1].", (0.60, 0.70), (1,)),  # too close to tell
+    ("It names Shukun Technology [1].", (0.20, 0.90), (1,)),  # too short to tell by meaning
+    # the first passage names Deepwise, the second does too: moved; one holding a figure the other lacks: kept
+    ("Deepwise partners with local hospitals and global pharmaceutical firms [1].", (0.40, 0.80), (2,)),
+    ("Deepwise detects ischemic strokes on CT scans in tier 2 and 3 hospitals [1].", (0.40, 0.80), (1,)),
+])
+def test_a_sentence_is_cited_to_the_passage_that_says_it(draft, scores, cited):
+    evidence = FixedEvidence(SHUKUN, {"Deepwise, par exemple": scores[0], "Infervision, DeepWise et Shukun": scores[1]})
+    verdict = verify(draft, "Which imaging AI companies does the report name?", SHUKUN, evidence)
+    assert verdict.refusal == "" and verdict.cited == cited, verdict
+
+
+def test_a_sentence_is_not_cited_to_a_passage_missing_a_name_it_gives():
+    from bot.checks import Context, cited_where_said
+
+    ps = passages("Philips a localisé", "Yitu Technology a abordé")
+    evidence = FixedEvidence(ps, {"Philips a localisé": 0.50, "Yitu Technology a abordé": 0.90})
+    ctx = Context.of("Which company set up data centres in China?", ps, evidence)
+    sentence = "Philips set up secure data processing centres inside China [1]."
+    assert cited_where_said(sentence, ctx) == sentence
+    unnamed = "A company set up secure data processing centres inside China [1]."
+    assert cited_where_said(unnamed, ctx) == unnamed.replace("[1]", "[2]")
+
+
+def test_a_name_written_with_or_without_its_space_is_the_same_name():
+    from bot.binding import mentions_name
+
+    assert mentions_name("Ali Health", "comme la consultation à distance activée par l'IA d'AliHealth")
+    assert mentions_name("AliHealth", "Ali Health, JD Health et Ping An Good Doctor")
+    assert not mentions_name("Ali Health", "JD Health et Ping An Good Doctor")
