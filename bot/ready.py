@@ -11,8 +11,9 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
 
 from bot.config import ROOT
 from bot.errors import BotError
@@ -61,11 +62,11 @@ def _status(url: str) -> str | None:
         return None
 
 
-def time_to_first_page(env: Mapping[str, str], command: Callable[[int], list[str]] = serve_command,
-                       timeout_s: float = TIMEOUT_S) -> Ready:
+@contextmanager
+def started(env: Mapping[str, str], command: Callable[[int], list[str]] = serve_command,
+            timeout_s: float = TIMEOUT_S) -> Iterator[tuple[str, Ready]]:
     """Start `command(port)`, ask for its page until it answers, then for its health until the models are
-    loaded (the server's memory is then measured whole, and nothing it loads runs on after), and stop it,
-    whatever happens."""
+    loaded; give its URL and how long that took; stop it on leaving, whatever happens."""
     port = free_port()
     url = f"http://127.0.0.1:{port}/"
     with tempfile.TemporaryFile() as log:
@@ -90,6 +91,7 @@ def time_to_first_page(env: Mapping[str, str], command: Callable[[int], list[str
                 alive("load its models")
                 time.sleep(POLL_S)
             models_s = time.perf_counter() - start if status is not None else None
+            yield url, Ready(seconds, 0.0, models_s)
         finally:
             child.terminate()
             try:
@@ -97,4 +99,12 @@ def time_to_first_page(env: Mapping[str, str], command: Callable[[int], list[str
             except subprocess.TimeoutExpired:
                 child.kill()
                 child.wait()
-    return Ready(seconds, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, models_s)
+
+
+def time_to_first_page(env: Mapping[str, str], command: Callable[[int], list[str]] = serve_command,
+                       timeout_s: float = TIMEOUT_S) -> Ready:
+    """How long `command(port)` takes to its first page and to its models loaded (the server's memory is then
+    measured whole, and nothing it loads runs on after)."""
+    with started(env, command, timeout_s) as (_, ready):
+        pass
+    return replace(ready, peak_rss_mb=resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024)
