@@ -33,7 +33,8 @@ class Load:
 
     def to_json(self) -> dict:
         return {"users": self.users, "asked": self.asked, "answered": self.answered, "mixed": self.mixed,
-                "failed": self.failed, "seconds": round(self.seconds, 1), "answers_per_minute": round(self.per_minute, 2),
+                "failed": self.failed, "seconds": round(self.seconds, 1),
+                "answers_per_minute": round(self.per_minute, 2),
                 "latency_s_p50": round(statistics.median(self.latencies), 1) if self.latencies else None,
                 "latency_s_max": round(max(self.latencies), 1) if self.latencies else None}
 
