@@ -83,8 +83,8 @@ INSTEAD = {"fr": "Pour {asked}, il dit{translated} : « {sentence} » [{n}]",
 CELL = {"fr": "D'après le tableau, pour « {row} »{translated} :\n« {cell} » [{n}]",
         "en": "The table says, for “{row}”{translated}:\n“{cell}” [{n}]"}
 # An overview question a table answers: the table's rows, one line each.
-ROWS = {"fr": "Le tableau du rapport en présente {k}, ligne par ligne :",
-        "en": "The report's table gives {k}, row by row{translated}:"}
+ROWS = {"fr": "Le tableau du rapport y répond ligne par ligne :",
+        "en": "The report's table answers it row by row{translated}:"}
 # A yes/no question whose premise the report does not make: said of another company, or names it never joins.
 NOT_SAID_OF = {"fr": "Non : le rapport ne dit pas cela de {name}.", "en": "No: the report does not say that of {name}."}
 NOT_JOINED = {"fr": "Les passages trouvés ne disent pas cela : aucun n'en parle ensemble.",

@@ -53,7 +53,8 @@ def table_rows(question: str, passages: Sequence[Passage], language: Language,
 
 def rows_text(rows: Sequence[Row], language: Language) -> str:
     sep = " : " if language == "fr" else ": "
-    lines = [ROWS[language].format(k=len(rows), translated=TRANSLATED[any(r.translated for r in rows)][language])]
+    # No count in the lead: every figure of an answer is one its cited passages state.
+    lines = [ROWS[language].format(translated=TRANSLATED[any(r.translated for r in rows)][language])]
     for row in rows:
         said = " ; ".join(f"{label}{sep}{text}" for label, text in row.cells)
         lines.append(f"- {row.name}{' — ' + said if said else ''} [{row.n}]")
