@@ -250,7 +250,7 @@ def cited_where_said(sentence: str, ctx: Context) -> str:
     if own_score is not None and best.score - own_score < RECITE_GAP:
         return sentence
     there, here = ctx.passages[best.n - 1].chunk.text, ctx.passages[own - 1].chunk.text
-    names = [n for n in names_in(body) if mentions_name(n, here)]
+    names = [n for n in names_in(body) if specific(n) and mentions_name(n, here)]
     if not sentence_figures(sentence) <= set(figures(there)) or not all(mentions_name(n, there) for n in names):
         return sentence
     return MARKER.sub(f"[{best.n}]", sentence)
