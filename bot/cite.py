@@ -13,6 +13,10 @@ MARKER = re.compile(r"\[(\d+)\]")
 _AFTER_STOP = re.compile(r"([.!?])((?:[ \t]*\[\d+\])+)")  # 'X. [1]' -> 'X [1].'
 _ABBREVIATIONS = ("Mr", "Ms", "Dr", "Mme", "M", "St", "Inc", "Ltd", "Co", "vs", "No")
 _SENTENCE = re.compile(r"(?<=[.!?;])" + "".join(rf"(?<!\b{a}\.)" for a in _ABBREVIATIONS) + r"\s+(?=\S)")
+# Where a sentence or a list line is finished: its closing punctuation (with the markers around it), or the
+# end of a line followed by another.
+_FINISHED = re.compile(r"(?:[.!?;:»”](?:[ \t]*\[\d+\])*|(?:[ \t]*\[\d+\])+[.!?;:]?)(?=[ \t]*(?:\n|$))"
+                       r"|[.!?»”](?:[ \t]*\[\d+\])*(?=\s)")
 _LIST_NUMBER = re.compile(r"^\s*(?:\d{1,2}[.)]|[-*•])\s+")
 
 # A sentence with no figure in common with any passage is attributed by meaning alone only above this
@@ -78,6 +82,13 @@ def split_answer(text: str) -> list[str]:
             else:
                 merged.append((head.strip() + " " + part).strip() if k == 0 and head else part)
     return merged
+
+
+def without_cut_sentence(text: str) -> str:
+    """A draft the token limit stopped, up to its last finished sentence or list line ('…de leur vision à long
+    [2]' is dropped); a draft with no finished sentence is kept whole, for the checks to judge."""
+    ends = [m.end() for m in _FINISHED.finditer(text)]
+    return text[:ends[-1]].rstrip() if ends else text
 
 
 def markers(sentence: str) -> list[int]:

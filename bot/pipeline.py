@@ -10,7 +10,7 @@ from dataclasses import replace
 from bot.binding import names_in, specific
 from bot.cells import cell_for, cell_text
 from bot.checks import Context, Verdict, verify
-from bot.cite import MARKER, markers, split_answer
+from bot.cite import MARKER, markers, split_answer, without_cut_sentence
 from bot.config import Settings
 from bot.confirm import settle, settled_text
 from bot.embed import Embedder
@@ -181,9 +181,11 @@ class Pipeline:
         return self.retriever.search(retrieval_queries(question, history), k, names)
 
     def _generate(self, messages, timings: Timings, elapsed) -> Iterator[Event]:
-        """Stream the model's tokens (holding back a possible refusal marker); return the raw text."""
-        raw, shown = "", 0
+        """Stream the model's tokens (holding back a possible refusal marker); return the raw text, without
+        the sentence the token limit cut off."""
+        raw, shown, pieces = "", 0, 0
         for piece in self.generator.stream(messages, self.settings.max_answer_tokens):
+            pieces += 1
             if not timings.first_token_ms:
                 timings.first_token_ms = elapsed()
             raw += piece
@@ -194,7 +196,7 @@ class Pipeline:
                 continue  # could still become the refusal marker: hold it back
             yield Token(raw[shown:])
             shown = len(raw)
-        return raw
+        return without_cut_sentence(raw) if pieces >= self.settings.max_answer_tokens else raw
 
     def passage_in(self, chunk: Chunk, language: Language) -> str:
         """A cited passage in the reader's language: its checked English rendering when there is one,

@@ -97,3 +97,14 @@ def test_a_percentage_needs_a_percentage_in_the_passage():
 def test_list_numbering_is_not_taken_for_a_figure():
     checked = check_answer("1. Ali Health [2]\n2. JD Health [2]", P)
     assert checked.cited == (2,) and not checked.unsupported_figures
+
+
+def test_a_draft_stopped_by_the_token_limit_loses_its_cut_sentence_only():
+    from bot.cite import without_cut_sentence
+
+    assert without_cut_sentence("Le marché vaut 1,59 milliard [1]. Il atteindra 18,88 mi") == "Le marché vaut 1,59 milliard [1]."
+    assert without_cut_sentence("Trois modes [1]:\n- Coentreprises [1]\n- Licences [2]\nPour éviter ce risque, les") == \
+        "Trois modes [1]:\n- Coentreprises [1]\n- Licences [2]"
+    assert without_cut_sentence("Un ratio de 3.5 ans [1]. Puis") == "Un ratio de 3.5 ans [1]."  # 3.5 ends nothing
+    assert without_cut_sentence("Rien de fini ici") == "Rien de fini ici"  # for the checks to judge
+    assert without_cut_sentence("Il dit « oui ». Et puis") == "Il dit « oui »."

@@ -359,3 +359,15 @@ def test_a_huge_history_is_cut_to_its_last_turns_before_it_is_cleaned(settings, 
     assert answer.abstained and cleaned == [t.content for t in recent]  # no old turn was cleaned
     assert generator.calls[-1][1] == {"role": "user", "content": clean_text(recent[0].content)}
     assert "\u200b" not in generator.calls[-1][1]["content"]
+
+
+def test_a_sentence_the_token_limit_cut_off_is_dropped_and_a_whole_draft_is_kept(settings):
+    reply = "Le marché devrait atteindre 18,88 milliards de dollars US d'ici 2030 [{n}]. Cette croissance repose sur"
+    pipeline, generator = make(settings, "", max_answer_tokens=16)  # the scripted reply streams 17 words
+    n = passage_number(pipeline, "18,88")
+    generator.reply = reply.format(n=n)
+    answer = pipeline.answer(QUESTION)
+    assert not answer.abstained and answer.text.endswith(f"2030 [{n}].") and "repose" not in answer.text, answer
+    whole, generator = make(settings, "", max_answer_tokens=64)  # the same draft, not stopped by the limit
+    generator.reply = reply.format(n=n) + " la demande [1]."
+    assert "repose sur la demande" in whole.answer(QUESTION).text
