@@ -102,9 +102,10 @@ def test_list_numbering_is_not_taken_for_a_figure():
 def test_a_draft_stopped_by_the_token_limit_loses_its_cut_sentence_only():
     from bot.cite import without_cut_sentence
 
-    assert without_cut_sentence("Le marché vaut 1,59 milliard [1]. Il atteindra 18,88 mi") == "Le marché vaut 1,59 milliard [1]."
-    assert without_cut_sentence("Trois modes [1]:\n- Coentreprises [1]\n- Licences [2]\nPour éviter ce risque, les") == \
-        "Trois modes [1]:\n- Coentreprises [1]\n- Licences [2]"
+    cut = "Le marché vaut 1,59 milliard [1]. Il atteindra 18,88 mi"
+    assert without_cut_sentence(cut) == "Le marché vaut 1,59 milliard [1]."
+    listed = "Trois modes [1]:\n- Coentreprises [1]\n- Licences [2]\nPour éviter ce risque, les"
+    assert without_cut_sentence(listed) == "Trois modes [1]:\n- Coentreprises [1]\n- Licences [2]"
     assert without_cut_sentence("Un ratio de 3.5 ans [1]. Puis") == "Un ratio de 3.5 ans [1]."  # 3.5 ends nothing
     assert without_cut_sentence("Rien de fini ici") == "Rien de fini ici"  # for the checks to judge
     assert without_cut_sentence("Il dit « oui ». Et puis") == "Il dit « oui »."
