@@ -277,12 +277,12 @@ def cmd_bench(settings: Settings, args) -> int:
         from bot.users import run_users
 
         counts = [int(n) for n in args.users.split(",") if n.strip().isdigit() and int(n) > 0]
-        if not counts or args.per_user < 1:
-            raise InputError("--users takes user counts such as 1,4, and --per-user a number of questions.")
+        if not counts or args.round < 1:
+            raise InputError("--users takes user counts such as 1,4, and --round a number of questions.")
         questions = [item.question for item in bench_items(Path(args.gold), args.questions)]
         # Each answer is waited for whole, as a reader behind the others would: no time limit.
         env = dict(os.environ, BOT_MAX_ANSWER_SECONDS="inf", **({"BOT_LLM_URL": args.llm_url} if args.llm_url else {}))
-        loads = run_users(questions, counts, args.per_user, env, report=lambda line: print(line, file=sys.stderr))
+        loads = run_users(questions, counts, args.round, env, report=lambda line: print(line, file=sys.stderr))
         print(json.dumps([load.to_json() for load in loads], indent=1))
         return 0
     if args.questions < 0:
@@ -338,7 +338,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print the figures as JSON")
     p.add_argument("--users", default="", help="instead: answers per minute for these numbers of concurrent "
                                                "users of `serve`'s API, e.g. 1,4")
-    p.add_argument("--per-user", type=int, default=3, help="with --users: questions each user asks")
+    p.add_argument("--round", type=int, default=12, help="with --users: questions asked in each round, shared "
+                                                         "out among its users")
     p.add_argument("--llm-url", default="", help="with --users: `serve` generates with this server (BOT_LLM_URL)")
     p.set_defaults(func=cmd_bench)
     p = sub.add_parser("soak", help="ask N questions in a row: memory stays bounded, answers do not change")

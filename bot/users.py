@@ -1,6 +1,7 @@
 """Answers per minute for several readers at once: `python -m bot serve` in a child process, its generation
 in-process or on an OpenAI-compatible server (`BOT_LLM_URL`), asked through its HTTP API by 1, 4… users at a
-time, each asking their own questions one after the other."""
+time. Every round asks the same questions, shared out among its users, each asking theirs one after the
+other: the rounds differ only in how many readers wait at once."""
 from __future__ import annotations
 
 import json
@@ -51,15 +52,16 @@ def ask(url: str, question: str) -> tuple[int, dict | None]:
         return 0, None
 
 
-def one_round(url: str, questions: Sequence[str], users: int, per_user: int,
+def one_round(url: str, questions: Sequence[str], users: int, total: int,
               asker: Callable[[str, str], tuple[int, dict | None]] = ask) -> Load:
-    """`users` threads at once, user u asking questions u*per_user… in turn (wrapping around the list)."""
+    """`users` threads at once sharing the first `total` questions (wrapping around the list): user u asks
+    questions u, u + users, u + 2 * users…"""
     results: list[tuple[str, float, int, dict | None]] = []
     lock = threading.Lock()
 
     def user(u: int) -> None:
-        for i in range(per_user):
-            question = questions[(u * per_user + i) % len(questions)]
+        for i in range(u, total, users):
+            question = questions[i % len(questions)]
             began = time.perf_counter()
             status, record = asker(url, question)
             with lock:
@@ -78,7 +80,7 @@ def one_round(url: str, questions: Sequence[str], users: int, per_user: int,
                 tuple(s for _, s in own))
 
 
-def run_users(questions: Sequence[str], counts: Sequence[int], per_user: int, env: Mapping[str, str],
+def run_users(questions: Sequence[str], counts: Sequence[int], total: int, env: Mapping[str, str],
               report: Callable[[str], None] = print) -> list[Load]:
     """Start the server once, warm it with one question, then one round per user count."""
     loads = []
@@ -86,7 +88,7 @@ def run_users(questions: Sequence[str], counts: Sequence[int], per_user: int, en
         report(f"server ready in {ready.models_s or ready.seconds:.1f} s at {url}")
         ask(url, questions[0])
         for users in counts:
-            load = one_round(url, questions, users, per_user)
+            load = one_round(url, questions, users, total)
             report(row(load))
             loads.append(load)
     return loads

@@ -18,8 +18,8 @@ def test_every_user_asks_their_own_questions_and_each_answer_is_checked_against_
             return 200, {"question": "Question 0 ?", "answer": "another reader's answer"}
         return 200, {"question": question, "answer": "ok"}
 
-    load = one_round("http://x/", QUESTIONS, users=3, per_user=2, asker=asker)
-    assert sorted(seen) == sorted(QUESTIONS)  # user u asks questions 2u and 2u+1
+    load = one_round("http://x/", QUESTIONS, users=3, total=6, asker=asker)
+    assert sorted(seen) == sorted(QUESTIONS)  # user u asks questions u and u + 3: every round the same ones
     assert (load.asked, load.answered, load.mixed, load.failed) == (6, 4, 1, 1)
     assert len(load.latencies) == 4 and load.per_minute > 0
     assert load.to_json()["answers_per_minute"] == round(load.per_minute, 2)
@@ -27,7 +27,7 @@ def test_every_user_asks_their_own_questions_and_each_answer_is_checked_against_
 
 def test_more_questions_than_the_list_wrap_around_and_an_empty_round_reads_as_zero():
     asked = []
-    one_round("http://x/", QUESTIONS[:2], users=2, per_user=3,
+    one_round("http://x/", QUESTIONS[:2], users=2, total=6,
               asker=lambda url, q: (asked.append(q), (200, {"question": q, "answer": "ok"}))[1])
     assert sorted(asked) == ["Question 0 ?"] * 3 + ["Question 1 ?"] * 3
     empty = Load(4, 0, 0, 0, 0, 0.0, ())
