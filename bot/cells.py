@@ -57,20 +57,42 @@ def cell_for(question: str, passages: Sequence[Passage], language: Language, rea
         return None
     if not (leads or _TABLE.search(fold(question))) or columns == ("*",) and not leads:
         return None  # 'Que dit le tableau des barrières ?' asks for the whole table, not its first row
-    own = cells_of(passages[0].chunk.text)
-    rendering = read[0] if language == "en" and read else None
-    shown = cells_of(rendering) if rendering else own
-    if len(shown) != len(own) or len(own) < 2 or (language == "en" and not rendering):
+    row = row_cells(passages[0], language, read[0] if read else None)
+    if row is None:
         return None
-    if not rendering and detect_language(passages[0].chunk.text, default=language) != language:
-        return None  # a table of a document in the other language: left to the model, which translates
-    labels = [fold(label) for label, _ in own]
-    picked = range(1, len(own)) if columns == ("*",) else [i for i, label in enumerate(labels) if label in columns]
+    picked = range(1, len(row.shown)) if columns == ("*",) else [
+        i for i, label in enumerate(row.labels) if label in columns]
     if not picked:
         return None
-    text = "\n".join(f"{shown[i][0]} : {shown[i][1]}" if language == "fr" else f"{shown[i][0]}: {shown[i][1]}"
-                     for i in picked)
-    return Cell(1, shown[0][1], text, bool(rendering))
+    text = "\n".join(labelled(*row.shown[i], language) for i in picked)
+    return Cell(1, row.shown[0][1], text, row.translated)
+
+
+@dataclass(frozen=True)
+class RowCells:
+    labels: tuple[str, ...]  # the report's column labels, folded ('strategie', 'exemple reel')
+    shown: tuple[tuple[str, str], ...]  # (label, text) of each cell, in the reader's language
+    translated: bool
+
+
+def row_cells(passage: Passage, language: Language, rendering: str | None = None) -> RowCells | None:
+    """A table row's cells in the reader's language: its own, or for an English reader those of its English
+    `rendering` (same columns, same order). None when it is not a row of cells, or has no version in the
+    reader's language (no rendering for an English reader; a row of a document in the other language, left
+    to the model, which translates)."""
+    rendering = rendering if language == "en" else None
+    own = cells_of(passage.chunk.text)
+    shown = cells_of(rendering) if rendering else own
+    if len(own) < 2 or len(shown) != len(own) or (language == "en" and not rendering):
+        return None
+    if not rendering and detect_language(passage.chunk.text, default=language) != language:
+        return None
+    return RowCells(tuple(fold(label) for label, _ in own), tuple(shown), bool(rendering))
+
+
+def labelled(label: str, text: str, language: Language) -> str:
+    """'Stratégie : …' in French, 'Strategy: …' in English."""
+    return f"{label} : {text}" if language == "fr" else f"{label}: {text}"
 
 
 def cell_text(cell: Cell, language: Language) -> str:

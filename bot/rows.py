@@ -7,8 +7,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bot.cells import asked_columns, cells_of
-from bot.lang import detect_language
+from bot.cells import asked_columns, labelled, row_cells
 from bot.normalize import fold
 from bot.overview import heading_in, section_path
 from bot.prompts import ROWS, TRANSLATED
@@ -37,26 +36,20 @@ def table_rows(question: str, passages: Sequence[Passage], language: Language,
     columns = [c for c in asked_columns(question) if c != "*"]
     out = []
     for i, passage in rows:
-        own = cells_of(passage.chunk.text)
-        rendering = read[i] if language == "en" and i < len(read) else None
-        shown = cells_of(rendering) if rendering else own
-        if len(own) < 2 or len(shown) != len(own) or (language == "en" and not rendering):
+        row = row_cells(passage, language, read[i] if i < len(read) else None)
+        if row is None:
             return ()
-        if not rendering and detect_language(passage.chunk.text, default=language) != language:
-            return ()
-        labels = [fold(label) for label, _ in own]
-        name = shown[0][1]
-        asked = tuple(shown[k] for k, label in enumerate(labels) if label in columns)
-        out.append(Row(passage.rank, name[:1].upper() + name[1:], asked, bool(rendering)))
+        name = row.shown[0][1]
+        asked = tuple(row.shown[k] for k, label in enumerate(row.labels) if label in columns)
+        out.append(Row(passage.rank, name[:1].upper() + name[1:], asked, row.translated))
     return tuple(out)
 
 
 def rows_text(rows: Sequence[Row], language: Language) -> str:
-    sep = " : " if language == "fr" else ": "
     # No count in the lead: every figure of an answer is one its cited passages state.
     lines = [ROWS[language].format(translated=TRANSLATED[any(r.translated for r in rows)][language])]
     for row in rows:
-        said = " ; ".join(f"{label}{sep}{text}" for label, text in row.cells)
+        said = " ; ".join(labelled(label, text, language) for label, text in row.cells)
         lines.append(f"- {row.name}{' — ' + said if said else ''} [{row.n}]")
     return "\n".join(lines)
 

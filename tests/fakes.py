@@ -108,3 +108,15 @@ class TimingOut(ScriptedGenerator):
             return
         yield next(pieces)
         raise time_limit_error(self.seconds)
+
+
+def scripted_pipeline(settings, reply: str, **changes):
+    """A pipeline over the settings' corpus, with the hash embedder and a generator scripted to `reply`."""
+    from bot.index import build_index
+    from bot.pipeline import Pipeline
+    from bot.retrieve import Retriever
+
+    settings = settings.with_(**changes)
+    embedder = HashEmbedder()
+    generator = ScriptedGenerator(reply)
+    return Pipeline(settings, embedder, Retriever(build_index(settings, embedder), embedder), generator), generator

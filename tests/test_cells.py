@@ -1,12 +1,9 @@
 """A question about one column of a table row is answered by that cell, quoted from the row retrieved first."""
 from bot.cells import asked_columns, cell_for, cell_text
-from bot.index import build_index
-from bot.pipeline import Pipeline
 from bot.prompts import CELL, TRANSLATED
-from bot.retrieve import Retriever
 from bot.types import Chunk, Passage
 
-from fakes import HashEmbedder, ScriptedGenerator
+from fakes import scripted_pipeline
 
 ROW = ("Type : Complexité réglementaire\n"
        "Défi : La réglementation de l'IA en santé en Chine évolue rapidement, sans voie d'approbation unifiée.\n"
@@ -66,9 +63,7 @@ def test_only_a_table_row_retrieved_first_and_named_or_leading_answers():
 
 
 def test_the_pipeline_answers_a_cell_question_without_the_model(settings):
-    embedder = HashEmbedder()
-    generator = ScriptedGenerator("Une réponse du modèle [1].")
-    pipeline = Pipeline(settings, embedder, Retriever(build_index(settings, embedder), embedder), generator)
+    pipeline, generator = scripted_pipeline(settings, "Une réponse du modèle [1].")
     answer = pipeline.answer("Quelle stratégie le tableau des barrières recommande-t-il face à la complexité "
                              "réglementaire et aux régulateurs nationaux ?")
     cited = answer.citations[0].chunk

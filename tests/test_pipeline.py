@@ -6,24 +6,13 @@ import pytest
 
 from bot.cli import _jsonl
 from bot.errors import InputError
-from bot.index import build_index
-from bot.pipeline import Pipeline
 from bot.prompts import ANSWER_IN, NOT_COVERED, NOT_FOUND, SENTENCE_HINT, SYSTEM
-from bot.retrieve import Retriever
 from bot.sanitize import clean_text
 from bot.types import Done, Retrieved, Status, Token, Turn
 
-from fakes import HashEmbedder, ScriptedGenerator
+from fakes import scripted_pipeline as make
 
 QUESTION = "Quelle est la valeur du marché de l'IA en santé en Chine en 2030 ?"
-
-
-def make(settings, reply, **changes):
-    settings = settings.with_(**changes)
-    embedder = HashEmbedder()
-    retriever = Retriever(build_index(settings, embedder), embedder)
-    generator = ScriptedGenerator(reply)
-    return Pipeline(settings, embedder, retriever, generator), generator
 
 
 def passage_number(pipeline, text, question=QUESTION):

@@ -1,13 +1,10 @@
 """An overview question a table answers gets the table's rows, one line each, cited to its row."""
 from bot.cite import sentence_figures
-from bot.index import build_index
-from bot.pipeline import Pipeline
 from bot.prompts import ROWS, TRANSLATED
-from bot.retrieve import Retriever
 from bot.rows import rows_text, table_rows
 from bot.types import Chunk, Passage
 
-from fakes import HashEmbedder, ScriptedGenerator
+from fakes import scripted_pipeline
 from test_cells import ROW, ROW_EN
 
 TALENT = ("Type : Pénuries de talents et écart de compétences\n"
@@ -66,9 +63,7 @@ def test_a_question_about_something_else_or_a_single_row_is_left_to_the_model():
 
 
 def test_the_pipeline_answers_a_table_overview_without_the_model(settings):
-    embedder = HashEmbedder()
-    generator = ScriptedGenerator("Une réponse du modèle [1].")
-    pipeline = Pipeline(settings, embedder, Retriever(build_index(settings, embedder), embedder), generator)
+    pipeline, generator = scripted_pipeline(settings, "Une réponse du modèle [1].")
     answer = pipeline.answer("Quelles sont les barrières à l'entrée et solutions du tableau, et comment les "
                              "surmonter selon la stratégie ?")
     assert not answer.abstained and not generator.calls, answer
