@@ -1,26 +1,13 @@
 #!/usr/bin/env bash
-# Build llama-cpp-python for this CPU's instruction sets, never with AMX tiles (they crash in VMs
-# that advertise but forbid them), and cache the wheel under a key made of the version and flags.
+# Build llama-cpp-python for this CPU's instruction sets (scripts/cpu_flags.sh), and cache the wheel
+# under a key made of the version and flags.
 set -euo pipefail
 PY="${1:?usage: install_llama.sh PYTHON}"
 VERSION="0.3.36"
 CACHE="${BOT_CACHE_DIR:-$HOME/.cache/ia-sante-bot}"
 
-flags=$(grep -m1 '^flags' /proc/cpuinfo || true)
-has() { [[ " $flags " == *" $1 "* ]]; }
-args=(-DGGML_NATIVE=OFF -DGGML_AMX_TILE=OFF -DGGML_AMX_INT8=OFF -DGGML_AMX_BF16=OFF)
-for pair in avx:AVX avx2:AVX2 fma:FMA f16c:F16C bmi2:BMI2 avx_vnni:AVX_VNNI; do
-  has "${pair%%:*}" && args+=("-DGGML_${pair##*:}=ON") || args+=("-DGGML_${pair##*:}=OFF")
-done
-if has avx512f && has avx512bw && has avx512vl && has avx512dq && has avx512cd; then
-  args+=(-DGGML_AVX512=ON)
-  for pair in avx512vbmi:AVX512_VBMI avx512_vnni:AVX512_VNNI avx512_bf16:AVX512_BF16; do
-    has "${pair%%:*}" && args+=("-DGGML_${pair##*:}=ON") || args+=("-DGGML_${pair##*:}=OFF")
-  done
-else
-  args+=(-DGGML_AVX512=OFF -DGGML_AVX512_VBMI=OFF -DGGML_AVX512_VNNI=OFF -DGGML_AVX512_BF16=OFF)
-fi
-export CMAKE_ARGS="${args[*]}"
+source "$(dirname "$0")/cpu_flags.sh"
+export CMAKE_ARGS="$LLAMA_CMAKE_ARGS"
 key=$(printf '%s %s' "$VERSION" "$CMAKE_ARGS" | sha256sum | cut -c1-16)
 stamp="$("$PY" -c 'import sys; print(sys.prefix)')/.llama-$key"
 [ -f "$stamp" ] && exit 0
