@@ -182,7 +182,7 @@ def build_api(settings: Settings, startup: Startup, room: WaitingRoom) -> FastAP
                   # A chunked body is read inside this app: its own bound turns the overflow into a 413, not a 500.
                   middleware=[Middleware(BodyLimit, max_bytes=settings.max_request_bytes, json_under="")])
     # The API's questions wait for the model in threads of their own, not in those serving the page.
-    threads = anyio.CapacityLimiter(settings.max_queue + 1)
+    threads = anyio.CapacityLimiter(settings.max_queue + settings.concurrency)
 
     @api.exception_handler(Refused)
     async def refused(request: Request, exc: Refused) -> Response:

@@ -123,7 +123,8 @@ def build_app(settings: Settings, load: Callable[[], Pipeline], contents: Conten
     is served at once and the models load in the background once it is (`launch`; `demo.startup` holds
     them): questions asked meanwhile wait for them. Without it, the models are loaded first and the page
     shows their index."""
-    startup = Startup(lambda: Runner(load(), settings.max_answer_seconds), settings.max_answer_seconds)
+    startup = Startup(lambda: Runner(load(), settings.max_answer_seconds, settings.concurrency),
+                      settings.max_answer_seconds)
     if contents is None:
         startup.start().wait()
         contents = contents_of(settings, startup.runner.pipeline if startup.runner else None)
@@ -331,7 +332,7 @@ def build_app(settings: Settings, load: Callable[[], Pipeline], contents: Conten
         outputs = [chat, sources, status, answers, box]
         inputs = [box, chat, answers, ui_lang]
         offered = [overview, suggested, *suggestions]
-        # Everything that runs the model shares one concurrency slot and the one queue, whose size is bounded.
+        # Everything that runs the model shares its slots (one in-process) and the one queue, whose size is bounded.
         asked = [send.click(respond, inputs, outputs, concurrency_id="model", api_name="ask"),
                  box.submit(respond, inputs, outputs, concurrency_id="model", api_visibility="undocumented")]
         # A suggestion is asked as it reads: the button's text is the question.

@@ -52,7 +52,8 @@ class Settings:
     # UI
     host: str = "127.0.0.1"
     port: int = 7860
-    concurrency: int = 1  # one llama.cpp context: one question at a time
+    # Questions answered at once: 1 in-process (one llama.cpp context); with a generation server, its slots
+    concurrency: int = 1
     max_queue: int = 16  # questions waiting; the next one is told the service is busy
     # An HTTP request body (the page sends the conversation shown), or a line of `ask --jsonl`
     max_request_bytes: int = 1_000_000
@@ -84,6 +85,7 @@ _ENV = {
     "BOT_MAX_ANSWER_TOKENS": ("max_answer_tokens", int),
     "BOT_MAX_ANSWER_SECONDS": ("max_answer_seconds", float),
     "BOT_MAX_QUEUE": ("max_queue", int),
+    "BOT_CONCURRENCY": ("concurrency", int),
     "BOT_MAX_REQUEST_BYTES": ("max_request_bytes", int),
     "BOT_MAX_EXCHANGES": ("max_exchanges", int),
     "BOT_MAX_SESSIONS": ("max_sessions", int),
@@ -93,7 +95,7 @@ _ENV = {
 }
 # Bounds that must be positive (history_turns may be 0: no follow-ups).
 _POSITIVE = ("BOT_MAX_QUESTION_CHARS", "BOT_HISTORY_CHARS", "BOT_MAX_ANSWER_TOKENS", "BOT_MAX_ANSWER_SECONDS",
-             "BOT_MAX_QUEUE", "BOT_MAX_REQUEST_BYTES", "BOT_MAX_EXCHANGES", "BOT_MAX_SESSIONS")
+             "BOT_MAX_QUEUE", "BOT_MAX_REQUEST_BYTES", "BOT_MAX_EXCHANGES", "BOT_MAX_SESSIONS", "BOT_CONCURRENCY")
 
 
 def load_settings(env: dict[str, str] | None = None) -> Settings:
@@ -117,6 +119,9 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
     if settings.retrieval not in ("hybrid", "dense", "bm25"):
         raise BotError(f"BOT_RETRIEVAL must be hybrid, dense or bm25, not {settings.retrieval!r}.")
     checked_llm_url(settings.llm_url)
+    if settings.concurrency > 1 and not settings.llm_url:
+        raise BotError(f"BOT_CONCURRENCY={settings.concurrency} needs BOT_LLM_URL: the model in this process "
+                       "answers one question at a time.")
     return settings
 
 

@@ -1,4 +1,5 @@
-"""One question at a time on the model, for the page and the HTTP API alike: stop, time limit, a worker thread."""
+"""Questions on the model, for the page and the HTTP API alike: one at a time in-process (as many as a generation
+server has slots), stop, time limit, a worker thread each."""
 from __future__ import annotations
 
 import copy
@@ -58,20 +59,15 @@ class _Interruptible:
 
 
 class Runner:
-    """Runs one question at a time in a worker thread so the page can show elapsed time, stop it,
-    and end it once it has held the model longer than `time_limit` seconds."""
+    """Runs each question in a worker thread so the page can show elapsed time, stop it, and end it once it
+    has held the model longer than `time_limit` seconds. `slots` questions run at once: 1 for the in-process
+    model (one llama.cpp context), a generation server's parallel slots otherwise."""
 
-    def __init__(self, pipeline: Pipeline, time_limit: float = math.inf):
-        self.pipeline = copy.copy(pipeline)  # the same models, with a generator this runner can interrupt
-        self.pipeline.generator = _Interruptible(pipeline.generator, self._interrupted)
+    def __init__(self, pipeline: Pipeline, time_limit: float = math.inf, slots: int = 1):
+        self.pipeline = pipeline  # the models, shared by every question
         self.time_limit = time_limit
-        self.lock = threading.Lock()  # the llama.cpp context serves one question at a time
+        self.slots = threading.BoundedSemaphore(slots)
         self.stops: dict[str, threading.Event] = {}  # the running question of each browser session
-        self._holder: threading.Event | None = None  # the stop flag of the work holding the lock
-
-    def _interrupted(self) -> bool:
-        holder = self._holder
-        return holder is not None and holder.is_set()
 
     def stop(self, session: str) -> None:
         if session in self.stops:
@@ -81,25 +77,27 @@ class Runner:
                language: Language | None = None) -> Iterator[object | None]:
         """Pipeline events, with None every quarter second while nothing new arrived; ends early once
         stopped, or with TimedOut once past the time limit. `language` is the reader's, when known."""
-        return self._run(lambda: self.pipeline.stream(question, history, language), session)
+        return self._run(lambda pipeline: pipeline.stream(question, history, language), session)
 
     def translations(self, citations: Iterable[Citation], language: str, session: str) -> Iterator[object | None]:
         """(n, passage n in `language`) for each citation, under the same lock, stop and time limit."""
-        return self._run(lambda: ((c.n, self.pipeline.passage_in(c.chunk, language)) for c in citations),
+        return self._run(lambda pipeline: ((c.n, pipeline.passage_in(c.chunk, language)) for c in citations),
                          session)
 
-    def _run(self, work_items: Callable[[], Iterable[object]], session: str) -> Iterator[object | None]:
+    def _run(self, work_items: Callable[[Pipeline], Iterable[object]], session: str) -> Iterator[object | None]:
         out: queue.Queue = queue.Queue()
         stop = self.stops[session] = threading.Event()
         began: list[float] = []  # when the work got the model: waiting for it is not held against it
 
         def work() -> None:
-            with self.lock:
+            with self.slots:
                 began.append(time.monotonic())
-                self._holder = stop
+                # The same models, with a generator that this question's stop or time limit interrupts.
+                pipeline = copy.copy(self.pipeline)
+                pipeline.generator = _Interruptible(self.pipeline.generator, stop.is_set)
                 try:
                     if not stop.is_set():  # stopped while waiting: nothing to do
-                        for item in work_items():
+                        for item in work_items(pipeline):
                             if stop.is_set():
                                 break
                             out.put(item)
@@ -110,7 +108,6 @@ class Runner:
                         traceback.print_exc()
                     out.put(exc)
                 finally:
-                    self._holder = None
                     out.put(StopIteration)
 
         threading.Thread(target=work, daemon=True).start()

@@ -373,3 +373,48 @@ def test_the_real_server_answers_over_http(tmp_path, record_property, capsys):
     with capsys.disabled():
         print("\n" + line)
     record_property("api", line)
+
+
+class Slotted(Probe):
+    """The answer key behind a gate, counting the questions that reached the model before it opens."""
+
+    def __init__(self, replies: dict[str, str]):
+        super().__init__(replies, delay=0.0)
+        self.gate = threading.Event()
+
+    def stream(self, messages, max_tokens):
+        with self.lock:
+            self.running += 1
+            self.most = max(self.most, self.running)
+        try:
+            assert self.gate.wait(timeout=60)
+            yield from AnswerKey.stream(self, messages, max_tokens)
+        finally:
+            with self.lock:
+                self.running -= 1
+
+
+def test_with_a_generation_servers_slots_questions_run_at_once_each_with_its_own_answer(served):
+    """BOT_CONCURRENCY=3 (a server with three slots): three questions reach the model together, a fourth
+    waits its turn, and each reader gets the answer to their own question."""
+    replies = gold_replies()
+    questions = [EN, "Quelle entreprise le rapport présente-t-elle comme pionnière des hôpitaux intelligents en Chine ?",
+                 "Dans combien d'hôpitaux l'IA de dépistage du cancer de Tencent est-elle déployée ?",
+                 "What should foreign rural telemedicine tools be localized for to gain traction?"]
+    model = Slotted({q: replies[q] for q in questions})
+    app = served(generator=model, concurrency=3)
+    responses: dict[str, httpx.Response] = {}
+    threads = [threading.Thread(target=lambda q=q: responses.update({q: app.ask({"question": q})}))
+               for q in questions]
+    for thread in threads:
+        thread.start()
+    wait_until(lambda: model.running == 3)
+    time.sleep(0.5)
+    assert model.running == 3  # the fourth waits for a slot
+    model.gate.set()
+    for thread in threads:
+        thread.join(60)
+    assert model.most == 3 and sorted(responses) == sorted(questions)
+    for question, response in responses.items():
+        assert response.status_code == 200 and response.json()["question"] == question
+        assert response.json()["answer"].startswith(model.replies[question].split(" [")[0][:30])

@@ -27,3 +27,11 @@ def test_every_bound_is_read_from_its_variable():
 def test_a_bound_that_is_not_a_positive_number_is_refused(var, value):
     with pytest.raises(BotError, match=var):
         load_settings({var: value})
+
+
+def test_several_questions_at_once_need_a_generation_server():
+    with pytest.raises(BotError, match="BOT_CONCURRENCY=4 needs BOT_LLM_URL"):
+        load_settings({"BOT_CONCURRENCY": "4"})
+    with pytest.raises(BotError, match="BOT_CONCURRENCY"):
+        load_settings({"BOT_CONCURRENCY": "0", "BOT_LLM_URL": "http://127.0.0.1:8080/v1"})
+    assert load_settings({"BOT_CONCURRENCY": "4", "BOT_LLM_URL": "http://127.0.0.1:8080/v1"}).concurrency == 4

@@ -78,7 +78,7 @@ def test_a_question_past_the_time_limit_is_ended_and_the_next_one_runs(settings)
 def test_waiting_for_the_model_does_not_count_against_the_time_limit(settings):
     run = runner(settings, "Le marché devrait atteindre 18,88 milliards de dollars US d'ici 2030 [1].")
     run.time_limit = 2.0
-    with run.lock:  # another question holds the model for longer than the limit
+    with run.slots:  # another question holds the model for longer than the limit
         events = run.events(QUESTION, [], "session-b")
         assert next(events) is None
         time.sleep(2.5)
@@ -97,20 +97,20 @@ def test_stop_ends_the_model_even_where_the_pipeline_yields_nothing(settings):
             run.stop("session-a")
     assert time.perf_counter() - started < 3
     assert not any(isinstance(i, tuple) for i in items)  # not even the first translation was finished
-    assert run.lock.acquire(timeout=2)  # the worker let go of the model
-    run.lock.release()
+    assert run.slots.acquire(timeout=2)  # the worker let go of the model
+    run.slots.release()
 
 
 def test_a_question_stopped_while_waiting_never_reaches_the_model(settings):
     generator = SlowGenerator("Le marché devrait atteindre 18,88 milliards de dollars US d'ici 2030 [1].")
     run = runner(settings, generator.reply, generator)
-    with run.lock:
+    with run.slots:
         events = run.events(QUESTION, [], "session-c")
         next(events)
         run.stop("session-c")
         assert list(events) == []
     time.sleep(0.3)
-    with run.lock:
+    with run.slots:
         assert generator.calls == []
     assert isinstance(list(run.events(QUESTION, [], "session-c"))[-1], Done) and len(generator.calls) == 1
 
@@ -130,3 +130,22 @@ def test_the_model_is_given_back_a_bounded_history():
 
 def test_a_conversation_keeps_its_last_exchanges():
     assert last([1, 2, 3], 2) == [2, 3] and last([1, 2, 3], 5) == [1, 2, 3] and last([1, 2, 3], 0) == []
+
+
+def test_with_slots_questions_run_at_once_and_each_stop_ends_only_its_own(settings):
+    """A generation server's slots: two questions stream side by side; stopping one leaves the other."""
+    reply = "Le marché devrait atteindre 18,88 milliards de dollars US d'ici 2030 [1]. " + "Encore. " * 40
+    embedder = HashEmbedder()
+    pipeline = Pipeline(settings, embedder, Retriever(build_index(settings, embedder), embedder), SlowGenerator(reply))
+    run = Runner(pipeline, slots=2)
+    a, b = run.events(QUESTION, [], "session-a"), run.events(QUESTION, [], "session-b")
+    tokens = {"a": 0, "b": 0}
+    while tokens["a"] < 3 or tokens["b"] < 3:  # both stream before either is over
+        for name, events in (("a", a), ("b", b)):
+            event = next(events)
+            assert not isinstance(event, Done)
+            tokens[name] += isinstance(event, Token)
+    run.stop("session-a")
+    assert not any(isinstance(e, Done) for e in a)
+    done = [e for e in b if e is not None][-1]
+    assert isinstance(done, Done) and "18,88" in done.answer.text
