@@ -140,6 +140,7 @@ class Pipeline:
         # sentence. Each at most once, in either order; the second draft keeps the first hint (the quotes stay
         # with a sentence).
         prompt, hints = messages[-1]["content"], {}
+        bare_draft = draft if verdict.refusal == "fragment" else ""  # its names point at the sentence to quote
         while True:
             if verdict.repair and "repair" not in hints:
                 kind = NAME_HINT if verdict.refusal == "misbound_name" else REPAIR_HINT
@@ -165,7 +166,7 @@ class Pipeline:
         verdict = corrected(verdict, withdrawn, ctx, language, read)
         verdict = in_report_words(verdict, ctx, language, read,
                                   bare_topic(question) if not history else None, asks_about(question),
-                                  retrieval_queries(question, history)[0] if history else None)
+                                  retrieval_queries(question, history)[0] if history else None, bare_draft)
         if verdict.conflicts:
             # Two documents disagree on the figure: say so and cite both.
             notes = [DISAGREE[language].format(source=source, words=words, n=n)

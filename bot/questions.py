@@ -17,16 +17,22 @@ def is_follow_up(question: str) -> bool:
     return len(words) <= 4 or bool(_STARTS.match(question) or _POINTS_BACK.search(question))
 
 
-_QUANTITY = re.compile(r"\b(how many|how much|combien|quelle part|what share|what percentage|quel pourcentage"
-                       r"|chiffre d'affaires|revenue|turnover)\b", re.IGNORECASE)
+_QUANTITY = re.compile(r"\b(how many|how much|combien|quelle part|what share|what percentage|quel pourcentage)\b",
+                       re.IGNORECASE)
+_REVENUE = re.compile(r"\b(chiffre d'affaires|revenues?|turnover)\b", re.IGNORECASE)
+# 'Which route…', 'Where…', 'Quelle voie…': the question asks for something else than the figure it mentions
+# ('I'd collect a cut of the revenue: which route suits me?'); 'Quel est / What was … revenue' asks for the figure.
+_OTHER_ASK = re.compile(r"\b(?:which|who|where|why|how (?!much|many)|o[uù]|pourquoi|comment|qui"
+                        r"|quel(?:le)?s? (?!(?:est|était|etait|sera|serait|sont|étaient|etaient|a été)\b))",
+                        re.IGNORECASE)
 _NUMBER_WORDS = re.compile(r"\b(deux|trois|quatre|cinq|six|sept|huit|neuf|dix|douze|vingt|cent|mille|millions?"
                            r"|milliards?|two|three|four|five|six|seven|eight|nine|ten|twelve|twenty|hundreds?"
                            r"|thousands?|millions?|billions?)\b", re.IGNORECASE)
 
 
 def asks_quantity(question: str) -> bool:
-    """'Combien… ?', 'How much…?', 'What share…?': only a figure answers it."""
-    return bool(_QUANTITY.search(question))
+    """'Combien… ?', 'How much…?', 'What share…?', 'What was JD Health's revenue?': only a figure answers it."""
+    return bool(_QUANTITY.search(question) or (_REVENUE.search(question) and not _OTHER_ASK.search(question)))
 
 
 # 'Which groups of patients…' asks for no name: a group, unless it is 'of' or 'de' something.

@@ -6,6 +6,7 @@ from bot.chunk import chunk_corpus
 from bot.checks import verify
 from bot.ingest import load_corpus
 from bot.types import Passage
+from bot.questions import asks_quantity
 
 from conftest import REPORT
 
@@ -400,3 +401,14 @@ def test_a_name_written_with_or_without_its_space_is_the_same_name():
     assert mentions_name("Ali Health", "comme la consultation à distance activée par l'IA d'AliHealth")
     assert mentions_name("AliHealth", "Ali Health, JD Health et Ping An Good Doctor")
     assert not mentions_name("Ali Health", "JD Health et Ping An Good Doctor")
+
+
+@pytest.mark.parametrize("question, asks", [
+    ("What was JD Health's revenue in 2028?", True),
+    ("Quel est le chiffre d'affaires de JD Health ?", True),
+    ("How much revenue did Ping An Good Doctor make?", True),
+    ("I'd rather just collect a cut of the revenue and not run any operations in China. Which route suits me?", False),
+    ("Je veux toucher une part du chiffre d'affaires sans bureau en Chine : quelle voie me convient ?", False),
+])
+def test_revenue_in_a_question_asks_for_a_figure_only_when_nothing_else_is_asked(question, asks):
+    assert asks_quantity(question) is asks

@@ -4,7 +4,8 @@ from bot.evidence import Evidence
 from bot.index import build_index
 from bot.pipeline import Pipeline
 from bot.prompts import ALSO, NOT_COVERED, NOT_FOUND, QUOTED, TRANSLATED
-from bot.quote import MAX_OTHER_MENTIONS, MIN_QUOTE_SIMILARITY, closest_statement, other_mentions
+from bot.quote import (MAX_OTHER_MENTIONS, MIN_HELD_SIMILARITY, MIN_QUOTE_SIMILARITY, closest_statement,
+                       held_statement, other_mentions)
 from bot.retrieve import Retriever
 from bot.types import Chunk, Passage
 
@@ -60,6 +61,29 @@ def test_the_sentence_quoted_names_every_name_year_and_class_asked_and_a_figure_
     assert statement("Les dispositifs de classe II approuvés par la NMPA à la mi-2024 sont combien ?",
                      ["À la mi-2024, 92 dispositifs médicaux de classe III approuvés par la NMPA."]) is None
     assert statement("Que dit le rapport sur les capitales du monde entier et leurs musées ?", texts) is None
+
+
+CITIES = ["Cela ouvre des voies pour des hôpitaux dirigés par des acteurs étrangers dans le pays. "
+          "Les institutions médicales entièrement étrangères sont désormais autorisées dans des villes comme "
+          "Pékin, Shanghai, Shenzhen et Hainan."]
+WHERE = "Dans quelles villes les institutions médicales entièrement étrangères sont-elles désormais autorisées ?"
+
+
+def held(draft: str, question: str = WHERE, texts=CITIES):
+    shown = [passage(t, n) for n, t in enumerate(texts, 1)]
+    embedder = HashEmbedder()
+    evidence = Evidence(embedder, shown, lambda: embedder.embed_documents(texts))
+    return held_statement(draft, Context.of(question, shown, evidence), "fr")
+
+
+def test_a_bare_draft_points_at_the_sentence_of_its_passage_holding_its_names():
+    quote = held("Pékin, Shanghai, Shenzhen et Hainan [1].")
+    assert quote and quote.n == 1 and quote.sentence.startswith("Les institutions médicales entièrement étrangères")
+    assert MIN_HELD_SIMILARITY <= quote.score < MIN_QUOTE_SIMILARITY  # too far to be quoted without the draft
+    assert held("Pékin, Shanghai et Wuhan [1].") is None  # a name no sentence of the passage gives
+    assert held("Pékin, Shanghai [2].", texts=[*CITIES, "Autre passage sur Pékin et Shanghai."]) is None  # [2] says
+    assert held("Pékin et Shanghai [1].", "Que disent les musées du monde entier sur leurs collections ?") is None
+    assert held("Dans des villes [1].") is None  # nothing to look for
 
 
 def test_an_english_reader_gets_the_rendering_marked_as_translated_and_never_the_french():
@@ -126,3 +150,15 @@ def test_a_question_asking_which_group_is_answered_by_a_sentence_giving_a_name_i
              "La plateforme de gestion des maladies chroniques de WeDoctor est soutenue par Tencent depuis le début."]
     quote = statement("Quel groupe soutient la plateforme de gestion des maladies chroniques de WeDoctor ?", texts)
     assert quote and "Tencent" in quote.sentence
+
+
+def test_a_bare_draft_whose_second_try_fails_gives_way_to_the_sentence_holding_its_names(settings):
+    question = ("Dans quelles villes les institutions médicales entièrement étrangères sont-elles désormais "
+                "autorisées via des WFOE, à capitaux 100 % étrangers ?")  # too far for closest_statement alone
+    pipeline, generator = make(settings, "Pékin, Shanghai, Shenzhen et Hainan [1].",
+                               "Un investisseur peut ouvrir une institution à capitaux 100 % étrangers à Pékin [1].")
+    answer = pipeline.answer(question)
+    assert len(generator.calls) == 2  # the bare draft, then the sentence asked for, which states a figure of no passage
+    assert not answer.abstained and answer.text.startswith(QUOTED["fr"].split("{")[0])
+    assert "Pékin, Shanghai, Shenzhen et Hainan" in answer.text and "100" not in answer.text
+    assert answer.citations[0].n == 1 and "entièrement étrangères" in answer.citations[0].chunk.text
