@@ -398,7 +398,8 @@ def test_with_a_generation_servers_slots_questions_run_at_once_each_with_its_own
     """BOT_CONCURRENCY=3 (a server with three slots): three questions reach the model together, a fourth
     waits its turn, and each reader gets the answer to their own question."""
     replies = gold_replies()
-    questions = [EN, "Quelle entreprise le rapport présente-t-elle comme pionnière des hôpitaux intelligents en Chine ?",
+    questions = [EN,
+                 "Quelle entreprise le rapport présente-t-elle comme pionnière des hôpitaux intelligents en Chine ?",
                  "Dans combien d'hôpitaux l'IA de dépistage du cancer de Tencent est-elle déployée ?",
                  "What should foreign rural telemedicine tools be localized for to gain traction?"]
     model = Slotted({q: replies[q] for q in questions})
