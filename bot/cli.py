@@ -267,7 +267,10 @@ def cmd_bench(settings: Settings, args) -> int:
     if args.scale:
         from bot.scale import parse_sizes, row, run_scale, table
 
-        run = run_scale(parse_sizes(args.sizes), settings.hnsw_above, report=lambda f: print(row(f), file=sys.stderr))
+        if not args.budget > 0:
+            raise InputError(f"--budget takes minutes above 0, not {args.budget!r}.")
+        run = run_scale(parse_sizes(args.sizes), settings.hnsw_above, budget_s=args.budget * 60,
+                        report=lambda f: print(row(f), file=sys.stderr))
         print(json.dumps(run.to_json(), indent=1) if args.json else table(run))
         return 0
 
@@ -335,6 +338,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--gold", default=str(Path(__file__).resolve().parent.parent / "eval" / "gold.jsonl"))
     p.add_argument("--scale", action="store_true", help="instead: the vector index on synthetic chunks")
     p.add_argument("--sizes", default="10000,100000,1000000", help="with --scale: chunk counts")
+    p.add_argument("--budget", type=float, default=15.0, help="with --scale: the minutes an HNSW build may be "
+                                                              "estimated to take (a longer one is not built)")
     p.add_argument("--json", action="store_true", help="print the figures as JSON")
     p.add_argument("--users", default="", help="instead: answers per minute for these numbers of concurrent "
                                                "users of `serve`'s API, e.g. 1,4")

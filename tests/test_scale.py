@@ -69,3 +69,13 @@ def test_sizes_are_parsed_or_refused_with_what_to_type(text):
     else:
         with pytest.raises(InputError, match="--sizes"):
             parse_sizes(text)
+
+
+def test_the_time_budget_is_read_in_minutes_and_a_bad_one_refused(capsys):
+    from bot import cli
+
+    assert cli.main(["bench", "--scale", "--sizes", "2000", "--budget", "0"]) != 0
+    assert "--budget takes minutes above 0" in capsys.readouterr().err
+    assert cli.main(["bench", "--scale", "--sizes", "2000", "--budget", "0.5", "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)["figures"]
+    assert [(r["kind"], r["skipped"]) for r in rows] == [("flat", ""), ("hnsw", "")]
