@@ -2,7 +2,7 @@
 and beside an answer about one company or topic, what else the passages say of it."""
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 from bot.binding import classes_in, mentions_name, names_in, years_in
@@ -88,16 +88,7 @@ def closest_statement(ctx: Context, language: Language, read: Sequence[str | Non
     about (its names, years and class, a figure when it asks how many, a name it does not give when it
     asks which company), in the reader's language (for an English reader, `read` gives each passage's
     English rendering or None). None when none comes close."""
-    if ctx.evidence is None:
-        return None
-    candidates = readable(ctx.passages, language, read)
-    for scored in ctx.evidence.sentence_scores(asked or ctx.question):
-        if scored.score < MIN_QUOTE_SIMILARITY:
-            return None
-        translated = candidates.get((scored.n, scored.sentence))
-        if translated is not None and _names_all(scored.sentence, ctx):
-            return Quote(scored.n, bare(scored.sentence), translated, scored.score)
-    return None
+    return _closest(ctx, language, read, asked, MIN_QUOTE_SIMILARITY, lambda n, sentence: _names_all(sentence, ctx))
 
 
 def held_statement(draft: str, ctx: Context, language: Language, read: Sequence[str | None] = (),
@@ -108,15 +99,25 @@ def held_statement(draft: str, ctx: Context, language: Language, read: Sequence[
     body = MARKER.sub("", draft)
     names, held = names_in(body) + CAMEL.findall(body), sentence_figures(body)
     cited = set(markers(draft))
-    if ctx.evidence is None or not cited or not (names or held):
+    if not cited or not (names or held):
+        return None
+    return _closest(ctx, language, read, asked, MIN_HELD_SIMILARITY, lambda n, sentence: (
+        n in cited and held <= sentence_figures(sentence) and all(mentions_name(name, sentence) for name in names)
+        and _names_all(sentence, ctx)))
+
+
+def _closest(ctx: Context, language: Language, read: Sequence[str | None], asked: str | None, floor: float,
+             fits: Callable[[int, str], bool]) -> Quote | None:
+    """The shown passages' sentence closest to `asked` (else the question) that `fits`, in the reader's
+    language, if it comes `floor` close."""
+    if ctx.evidence is None:
         return None
     candidates = readable(ctx.passages, language, read)
     for scored in ctx.evidence.sentence_scores(asked or ctx.question):
-        if scored.score < MIN_HELD_SIMILARITY:
+        if scored.score < floor:
             return None
         translated = candidates.get((scored.n, scored.sentence))
-        if scored.n in cited and translated is not None and held <= sentence_figures(scored.sentence) \
-                and all(mentions_name(name, scored.sentence) for name in names) and _names_all(scored.sentence, ctx):
+        if translated is not None and fits(scored.n, scored.sentence):
             return Quote(scored.n, bare(scored.sentence), translated, scored.score)
     return None
 
