@@ -208,7 +208,7 @@ def build_api(settings: Settings, startup: Startup, room: WaitingRoom) -> FastAP
         events = startup.events(asked.question, asked.history, f"api-{uuid.uuid4().hex}", asked.language)
         try:
             while (item := await anyio.to_thread.run_sync(next, events, _END, limiter=threads)) is not _END:
-                if isinstance(item, Loading):  # as while it waits for the model's lock
+                if isinstance(item, Loading):  # as while it waits for a slot on the model
                     item = None
                 if item is not None:
                     place.free()

@@ -80,7 +80,7 @@ class Runner:
         return self._run(lambda pipeline: pipeline.stream(question, history, language), session)
 
     def translations(self, citations: Iterable[Citation], language: str, session: str) -> Iterator[object | None]:
-        """(n, passage n in `language`) for each citation, under the same lock, stop and time limit."""
+        """(n, passage n in `language`) for each citation, in a slot, with the same stop and time limit."""
         return self._run(lambda pipeline: ((c.n, pipeline.passage_in(c.chunk, language)) for c in citations),
                          session)
 
