@@ -20,8 +20,12 @@ def is_follow_up(question: str) -> bool:
 _QUANTITY = re.compile(r"\b(how many|how much|combien|quelle part|what share|what percentage|quel pourcentage)\b",
                        re.IGNORECASE)
 _REVENUE = re.compile(r"\b(chiffre d'affaires|revenues?|turnover)\b", re.IGNORECASE)
-# 'Which route…', 'Where…', 'Quelle voie…': the question asks for something else than the figure it mentions
-# ('I'd collect a cut of the revenue: which route suits me?'); 'Quel est / What was … revenue' asks for the figure.
+# 'Quel est le chiffre d'affaires de la société qui…', 'What was the revenue of the firm which…': the figure
+_REVENUE_ASKED = re.compile(r"\b(?:what(?:'s|\s+(?:is|was|were|are|will be))|quel(?:le)?\s+(?:est|était|etait"
+                            r"|sera|serait|a été))\b[^?.!]{0,80}?\b(?:chiffre d'affaires|revenues?|turnover)\b",
+                            re.IGNORECASE)
+# Otherwise 'Which route…', 'Where…', 'Quelle voie…' ask for something else than the figure the question mentions
+# ('I'd collect a cut of the revenue: which route suits me?').
 _OTHER_ASK = re.compile(r"\b(?:which|who|where|why|how (?!much|many)|o[uù]|pourquoi|comment|qui"
                         r"|quel(?:le)?s? (?!(?:est|était|etait|sera|serait|sont|étaient|etaient|a été)\b))",
                         re.IGNORECASE)
@@ -32,7 +36,8 @@ _NUMBER_WORDS = re.compile(r"\b(deux|trois|quatre|cinq|six|sept|huit|neuf|dix|do
 
 def asks_quantity(question: str) -> bool:
     """'Combien… ?', 'How much…?', 'What share…?', 'What was JD Health's revenue?': only a figure answers it."""
-    return bool(_QUANTITY.search(question) or (_REVENUE.search(question) and not _OTHER_ASK.search(question)))
+    return bool(_QUANTITY.search(question) or _REVENUE_ASKED.search(question)
+                or (_REVENUE.search(question) and not _OTHER_ASK.search(question)))
 
 
 # 'Which groups of patients…' asks for no name: a group, unless it is 'of' or 'de' something.

@@ -409,6 +409,8 @@ def test_a_name_written_with_or_without_its_space_is_the_same_name():
     ("How much revenue did Ping An Good Doctor make?", True),
     ("I'd rather just collect a cut of the revenue and not run any operations in China. Which route suits me?", False),
     ("Je veux toucher une part du chiffre d'affaires sans bureau en Chine : quelle voie me convient ?", False),
+    ("Quel est le chiffre d'affaires de la société qui a obtenu la double approbation ?", True),
+    ("What was the revenue of the company which obtained dual approval?", True),
 ])
 def test_revenue_in_a_question_asks_for_a_figure_only_when_nothing_else_is_asked(question, asks):
     assert asks_quantity(question) is asks
