@@ -31,7 +31,7 @@ _WORD = re.compile(r"[^\W\d_]{3,}|\d+")  # the words compared to spot an answer 
 # Capitalised words that open a sentence rather than name something
 _OPENERS = frozenset("the a an it its this that these those they there le la les un une il elle ils elles ce cette "
                      "ces on".split())
-CAMEL = re.compile(r"\b[a-z]+[A-Z][\w'’-]*")
+_CAMEL = re.compile(r"\b[a-z]+[A-Z][\w'’-]*")
 _LOWER_BOUND = re.compile(r"\b(?:plus de|more than|over|au moins|at least|upwards of)\s*$", re.IGNORECASE)
 _QUALIFIED_BEFORE = re.compile(r"\b(?:plus de|more than|over|au moins|at least|upwards of|près de|nearly|almost|"
                                r"environ|about|around|approximately|roughly|some|jusqu'à|up to|moins de|less than|"
@@ -287,8 +287,12 @@ def named(text: str, ctx: Context) -> str:
     if not asks_name(ctx.question):
         return ""
     body = MARKER.sub("", text)
-    names = names_in(body) + CAMEL.findall(body)  # 'iCarbonX' starts in lower case
-    return "" if any(not mentions_name(n, ctx.question) for n in names) else "no_name"
+    return "" if any(not mentions_name(n, ctx.question) for n in names_given(body)) else "no_name"
+
+
+def names_given(text: str) -> list[str]:
+    """The names a text gives, 'iCarbonX' (which starts in lower case) too."""
+    return names_in(text) + _CAMEL.findall(text)
 
 
 def unit(text: str, ctx: Context) -> str:

@@ -6,7 +6,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 from bot.binding import classes_in, mentions_name, names_in, years_in
-from bot.checks import CAMEL, Context, Verdict, named
+from bot.checks import Context, Verdict, named, names_given
 from bot.chunk import sentences_of
 from bot.cite import MARKER, markers, sentence_figures
 from bot.glossary import terms_in
@@ -97,7 +97,7 @@ def held_statement(draft: str, ctx: Context, language: Language, read: Sequence[
     holds every name and figure it gives and names everything the question asks about, the closest to the
     question, if close enough (MIN_HELD_SIMILARITY). None when the draft gives nothing to look for."""
     body = MARKER.sub("", draft)
-    names, held = names_in(body) + CAMEL.findall(body), sentence_figures(body)
+    names, held = names_given(body), sentence_figures(body)
     cited = set(markers(draft))
     if not cited or not (names or held):
         return None
