@@ -42,6 +42,9 @@ class Settings:
     llm_api_key: str = field(default="", repr=False)  # sent as a Bearer token, never shown
     llm_connect_seconds: float = 10.0
     llm_read_seconds: float = 120.0  # the longest silence: a busy server may queue the question
+    # What the server's prompt cache may share with a prompt: "system", the system prompt alone, as
+    # in-process (the same answers); "longest", any prefix (faster retries; a near-tied token may flip)
+    llm_cache: str = "system"
     # Bounds on what one question may cost (docs/ROBUSTNESS.md)
     max_question_chars: int = 1000
     history_turns: int = 2  # the previous question and its answer
@@ -92,6 +95,7 @@ _ENV = {
     "BOT_LLM_URL": ("llm_url", str),
     "BOT_LLM_MODEL": ("llm_model", str),
     "BOT_LLM_API_KEY": ("llm_api_key", str),
+    "BOT_LLM_CACHE": ("llm_cache", str),
 }
 # Bounds that must be positive (history_turns may be 0: no follow-ups).
 _POSITIVE = ("BOT_MAX_QUESTION_CHARS", "BOT_HISTORY_CHARS", "BOT_MAX_ANSWER_TOKENS", "BOT_MAX_ANSWER_SECONDS",
@@ -118,6 +122,8 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         raise BotError(f"BOT_GENERATOR must be 1.5b or 0.5b, not {settings.generator!r}.")
     if settings.retrieval not in ("hybrid", "dense", "bm25"):
         raise BotError(f"BOT_RETRIEVAL must be hybrid, dense or bm25, not {settings.retrieval!r}.")
+    if settings.llm_cache not in ("system", "longest"):
+        raise BotError(f"BOT_LLM_CACHE must be system or longest, not {settings.llm_cache!r}.")
     checked_llm_url(settings.llm_url)
     if settings.concurrency > 1 and not settings.llm_url:
         raise BotError(f"BOT_CONCURRENCY={settings.concurrency} needs BOT_LLM_URL: the model in this process "

@@ -39,10 +39,12 @@ class Generation:
 class LlamaGenerator:
     """A GGUF chat model run by llama-cpp-python; loaded once, reused for every question.
 
-    The system prompt, the same for every answer, is computed once on its own and kept; each prompt
-    is then read from the end of it. Whatever the previous question was, the same prompt is thus
-    computed the same way and gets the same answer (llama.cpp would otherwise reuse the longest
-    cached prefix, and a different split of the work can change a greedy answer).
+    The system prompt, the same for every answer, is computed once and kept; each prompt is then read
+    from the end of it. Whatever the previous question was, the same prompt is thus computed the same
+    way and gets the same answer (llama.cpp would otherwise reuse the longest cached prefix, and a
+    different split of the work can change a greedy answer). It is computed as the start of the
+    `primer` messages, as RemoteGenerator has a server compute it: llama.cpp's results depend on the
+    batch a token is computed in, so this is what makes a server's answers the in-process ones.
 
     With `time_limit`, a generation still running after that many seconds is ended at its next
     token with a TimeLimitError (reading the prompt cannot be interrupted: it is bounded by the
@@ -63,6 +65,8 @@ class LlamaGenerator:
         self._format = Jinja2ChatFormatter(self._llm.metadata["tokenizer.chat_template"],
                                            eos_token=text(self._llm.token_eos()), bos_token=text(self._llm.token_bos()))
         self._anchor = self._common_prefix(system) if system else []
+        self._primer = self._tokens(primer({"role": "system", "content": system})) if system else []
+        assert self._primer[:len(self._anchor)] == self._anchor, "the primer starts with the system prompt"
 
     def _tokens(self, messages: list[dict[str, str]]) -> list[int]:
         result = self._format(messages=messages)
@@ -75,14 +79,14 @@ class LlamaGenerator:
         return a[:next(i for i, (x, y) in enumerate(zip(a, b)) if x != y)]
 
     def _start_from_anchor(self, messages: list[dict[str, str]]) -> None:
-        """Leave in llama.cpp's cache the system prompt alone (computed alone), or nothing."""
+        """Leave in llama.cpp's cache the system prompt alone (computed as the primer's start), or nothing."""
         anchor, llm = self._anchor, self._llm
         if not anchor or self._tokens(messages)[:len(anchor)] != anchor:
             llm.reset()
             return
         if llm.n_tokens < len(anchor) or list(llm.input_ids[:len(anchor)]) != anchor:
             llm.reset()
-            llm.eval(anchor)
+            llm.eval(self._primer)
         llm.n_tokens = len(anchor)
 
     def count_tokens(self, text: str) -> int:
@@ -140,6 +144,13 @@ class LlamaGenerator:
         finally:
             getattr(pieces, "close", lambda: None)()  # llama.cpp stops now, not when the iterator is collected
             free_sampler(self._llm)
+
+
+def primer(system: dict[str, str]) -> list[dict[str, str]]:
+    """The messages whose prompt computes the system prompt the same way in-process and on a server: the
+    system message and an empty user message, whose prompt shares with any question's exactly the system
+    prompt's tokens (and the user turn's opening)."""
+    return [system, {"role": "user", "content": ""}]
 
 
 def free_sampler(llm) -> None:

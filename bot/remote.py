@@ -10,7 +10,7 @@ from contextlib import closing
 import httpx
 
 from bot.errors import ServerError
-from bot.generate import time_limit_error
+from bot.generate import primer, time_limit_error
 from bot.prompts import error_message
 
 # LlamaGenerator's settings: the same prompt gets the same greedy answer in-process or from a server.
@@ -25,15 +25,22 @@ class RemoteGenerator:
     """Chat completions read as server-sent events from `url`/chat/completions.
 
     `cache_prompt` asks llama.cpp's server to keep the prompt it computed and reuse its longest common
-    prefix (the system prompt, the same for every answer); other servers ignore it or cache prefixes on
-    their own. A connection dropped before the first piece is tried once more; after it, what was shown
+    prefix; other servers ignore it or cache prefixes on their own. With `system_prefix_only` (the
+    default), each answer is preceded by a one-token answer to the `primer` messages, as LlamaGenerator
+    computes its system prompt: the server's cache then shares with the prompt exactly the system
+    prompt, computed in the same batch as in-process, and the rest is read from there in the same
+    batches, so a greedy answer from llama-cpp-python's server is the in-process one. Without it, a
+    server reuses whatever prefix the previous prompt left (a retry's passages): faster, but a
+    near-tied token may flip.
+    A connection dropped before the first piece is tried once more; after it, what was shown
     cannot be taken back, so the answer ends with a ServerError. With `time_limit`, an answer still
     running after that many seconds ends with a TimeLimitError, as LlamaGenerator's does.
     The API key goes in the Authorization header only, and is cut out of any error the server sends."""
 
     def __init__(self, url: str, model: str, name: str, api_key: str = "", connect_seconds: float = 10.0,
-                 read_seconds: float = 120.0, time_limit: float | None = None):
+                 read_seconds: float = 120.0, time_limit: float | None = None, system_prefix_only: bool = True):
         self.name = name
+        self.system_prefix_only = system_prefix_only
         self.model = model
         self.time_limit = time_limit
         self.connect_seconds, self.read_seconds = connect_seconds, read_seconds
@@ -51,6 +58,8 @@ class RemoteGenerator:
         for attempt in (1, 2):
             received = False
             try:
+                if self.system_prefix_only and messages and messages[0]["role"] == "system":
+                    self._keep_system_prompt(messages[0], started)
                 # closing(): a stopped answer closes the response now, and the server stops generating.
                 with closing(self._attempt(body, started)) as pieces:
                     for text in pieces:
@@ -62,6 +71,14 @@ class RemoteGenerator:
             except _Dropped:
                 if received or attempt == 2:
                     raise self._error("server_dropped") from None
+
+    def _keep_system_prompt(self, system: dict[str, str], started: float) -> None:
+        """A one-token answer to the primer: the server's cache is left holding the system prompt, and
+        what follows it differs from any question's prompt."""
+        body = {"model": self.model, "messages": primer(system), "max_tokens": 1,
+                "stream": True, "cache_prompt": True, **GREEDY}
+        for _ in self._attempt(body, started):
+            pass
 
     def _attempt(self, body: dict, started: float) -> Iterator[str]:
         """One request: the answer's pieces; _Dropped when the connection ends before the answer does."""

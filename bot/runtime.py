@@ -37,7 +37,8 @@ def load_generator(settings: Settings) -> Generator:
     if settings.llm_url:  # an OpenAI-compatible server generates: nothing to load here
         name = f"{settings.llm_model or spec.label} (server)"
         return RemoteGenerator(settings.llm_url, settings.llm_model or spec.key, name, settings.llm_api_key,
-                               settings.llm_connect_seconds, settings.llm_read_seconds, time_limit=limit)
+                               settings.llm_connect_seconds, settings.llm_read_seconds, time_limit=limit,
+                               system_prefix_only=settings.llm_cache == "system")
     path = check_model(spec, settings.cache_dir)
     return LlamaGenerator(path, spec.label, settings.threads, settings.context_tokens, system=SYSTEM,
                           time_limit=limit)

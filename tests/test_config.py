@@ -35,3 +35,10 @@ def test_several_questions_at_once_need_a_generation_server():
     with pytest.raises(BotError, match="BOT_CONCURRENCY"):
         load_settings({"BOT_CONCURRENCY": "0", "BOT_LLM_URL": "http://127.0.0.1:8080/v1"})
     assert load_settings({"BOT_CONCURRENCY": "4", "BOT_LLM_URL": "http://127.0.0.1:8080/v1"}).concurrency == 4
+
+
+def test_the_servers_prompt_cache_is_shared_up_to_the_system_prompt_unless_told():
+    assert load_settings({}).llm_cache == "system"
+    assert load_settings({"BOT_LLM_CACHE": "longest"}).llm_cache == "longest"
+    with pytest.raises(BotError, match="BOT_LLM_CACHE must be system or longest"):
+        load_settings({"BOT_LLM_CACHE": "all"})

@@ -38,6 +38,8 @@ def standin():
 
 
 def remote(url: str, **options) -> RemoteGenerator:
+    """A generator for the protocol's tests: one request per answer, unless `system_prefix_only` is asked."""
+    options.setdefault("system_prefix_only", False)
     return RemoteGenerator(url, "qwen-test", "qwen-test (server)", **options)
 
 
@@ -56,6 +58,32 @@ def test_pieces_arrive_in_order_with_the_greedy_settings_and_the_key_as_a_bearer
     assert GREEDY == {"temperature": 0.0, "top_k": 1, "top_p": 1.0, "min_p": 0.0, "repeat_penalty": 1.0, "seed": 0}
     list(remote(standin.url).stream(MESSAGES, 5))
     assert "Authorization" not in standin.requests[-1]["headers"]  # no key, no header
+
+
+def test_by_default_the_servers_cache_is_left_with_the_system_prompt_before_each_answer(standin):
+    """A one-token answer to the system message and an empty user message goes first: llama.cpp's server
+    then shares with the prompt exactly the system prompt, and reads the rest as the in-process model does."""
+    generator = RemoteGenerator(standin.url, "qwen-test", "qwen-test (server)")
+    assert generator.system_prefix_only
+    for _ in range(2):
+        assert list(generator.stream(MESSAGES, 50)) == standin.pieces
+    bodies = [request["body"] for request in standin.requests]
+    primer = {"model": "qwen-test", "messages": [MESSAGES[0], {"role": "user", "content": ""}], "max_tokens": 1,
+              "stream": True, "cache_prompt": True, **GREEDY}
+    assert bodies == [primer, {**primer, "messages": MESSAGES, "max_tokens": 50}] * 2
+
+    standin.plan = ["drop"]  # a dropped primer is one more dropped connection before any piece
+    assert list(generator.stream(MESSAGES, 50)) == standin.pieces and len(standin.requests) == 4 + 3
+    standin.plan = ["error"]  # and a server's error is the answer's
+    with pytest.raises(ServerError, match="HTTP 500"):
+        list(generator.stream(MESSAGES, 50))
+    assert len(standin.requests) == 8
+    list(generator.stream(MESSAGES[1:], 50))  # no system message, nothing to keep
+    assert standin.requests[-1]["body"]["messages"] == MESSAGES[1:] and len(standin.requests) == 9
+    settings = load_settings({"BOT_LLM_URL": standin.url, "BOT_LLM_CACHE": "longest"})
+    from bot.runtime import load_generator
+    assert not load_generator(settings).system_prefix_only and load_generator(load_settings({
+        "BOT_LLM_URL": standin.url})).system_prefix_only
 
 
 def test_an_error_status_is_a_clear_server_error_without_the_key(standin):
