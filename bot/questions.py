@@ -72,12 +72,19 @@ _ABOUT = re.compile(r"\b(?:dans quels domaines|in (?:which|what) (?:areas|fields
                     r"|positionn|positioned|quelles sont les (?:\w+ )?initiatives"
                     r"|(?:which|what) (?:\w+ )?initiatives|ses partenaires|its partners|quel r[ôo]le|what role)",
                     re.IGNORECASE)
+# 'X apparaît à deux reprises', 'X comes up in more than one section', 'mentioned in two different segments':
+# the reader says the name is in several places and wants each of them.
+_SEVERAL_PLACES = re.compile(
+    r"\b(?:[àa] (?:deux|plusieurs) reprises|plusieurs fois|twice"
+    r"|(?:deux|plusieurs|diff[ée]rent(?:e)?s|divers(?:es)?) (?:sections|parties|passages|segments|endroits|contextes)"
+    r"|(?:more than one|several|two|different|multiple|various) (?:(?:different|separate) )?"
+    r"(?:sections?|segments?|parts? of the report|places|passages|contexts))\b", re.IGNORECASE)
 
 
 def asks_about(question: str) -> bool:
-    """'Dans quels domaines…', 'What does the report say about…', 'How is X positioned…': everything the
-    report says of the name asked about answers it, not one passage."""
-    return bool(_ABOUT.search(question))
+    """'Dans quels domaines…', 'What does the report say about…', 'How is X positioned…', 'X apparaît à
+    deux reprises : …': everything the report says of the name asked about answers it, not one passage."""
+    return bool(_ABOUT.search(question) or _SEVERAL_PLACES.search(question))
 
 
 _YES_NO = re.compile(r"^\s*(?:is|are|was|were|does|do|did|will|would|has|have|had|can|could|should)\b"

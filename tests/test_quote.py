@@ -4,8 +4,8 @@ from bot.evidence import Evidence
 from bot.index import build_index
 from bot.pipeline import Pipeline
 from bot.prompts import ALSO, NOT_COVERED, NOT_FOUND, QUOTED, TRANSLATED
-from bot.quote import (MAX_OTHER_MENTIONS, MIN_HELD_SIMILARITY, MIN_QUOTE_SIMILARITY, closest_statement,
-                       held_statement, other_mentions)
+from bot.quote import (MAX_OTHER_MENTIONS, MIN_HELD_SIMILARITY, MIN_LIST_SIMILARITY, MIN_QUOTE_SIMILARITY,
+                       closest_statement, held_statement, other_mentions)
 from bot.retrieve import Retriever
 from bot.types import Chunk, Passage
 
@@ -86,6 +86,27 @@ def test_a_bare_draft_points_at_the_sentence_of_its_passage_holding_its_names():
     assert held("Dans des villes [1].") is None  # nothing to look for
 
 
+def test_a_bare_list_of_names_points_at_its_sentence_from_a_lower_closeness():
+    imaging = ["Le secteur est très avancé. Des entreprises comme Infervision, DeepWise et Shukun Technology "
+               "s'associent à des hôpitaux locaux et à des groupes pharmaceutiques mondiaux."]
+    asked = "Quelles entreprises travaillent avec des hôpitaux locaux ?"
+    quote = held("Infervision, DeepWise et Shukun Technology [1]", asked, imaging)
+    assert quote and quote.sentence.startswith("Des entreprises comme Infervision")
+    assert MIN_LIST_SIMILARITY <= quote.score < MIN_HELD_SIMILARITY  # a list's source, under one name's floor
+    assert held("Infervision [1]", asked, imaging) is None  # one name: the floor of one name
+    assert held("Infervision, DeepWise et Shukun Technology [1]", "Quelles entreprises chinoises s'associent aux "
+                "hôpitaux ?", imaging) is None  # a sentence this far from the question is not quoted
+
+    # The report term asked about may be in the passage's heading; without it anywhere, nothing is quoted.
+    term = "Quelles entreprises d'imagerie médicale s'associent à des hôpitaux ?"
+    for section, found in (("Imagerie médicale et diagnostics", True), ("Marché", False)):
+        shown = [Passage(Chunk(id="c1", source="r.txt", section=section, location=section, text=imaging[0]), 1, 1, 1)]
+        embedder = HashEmbedder()
+        evidence = Evidence(embedder, shown, lambda: embedder.embed_documents(imaging))
+        quote = held_statement("Infervision, DeepWise et Shukun Technology [1]", Context.of(term, shown, evidence), "fr")
+        assert (quote is not None) == found, section
+
+
 def test_an_english_reader_gets_the_rendering_marked_as_translated_and_never_the_french():
     french = ["Des zones comme Zhongguancun à Pékin offrent des incitations fiscales aux entreprises étrangères."]
     english = ["Areas like Zhongguancun in Beijing offer tax incentives to foreign companies and their staff."]
@@ -112,6 +133,20 @@ def test_a_question_about_a_company_gets_what_the_uncited_passages_say_of_it():
     two = Context.of("Que disent les passages de Tencent Miying et de Ping An Good Doctor dans ce rapport ?",
                      shown, evidence)
     assert other_mentions(two, [1], "fr") == []  # two companies asked about: nothing is added
+
+
+def test_a_reader_saying_a_name_is_in_several_places_asks_about_each_of_them():
+    from bot.questions import asks_about
+
+    for question in ("Infervision apparaît à deux reprises dans le rapport : avec qui travaille-t-elle ?",
+                     "Hainan Boao Lecheng comes up in more than one section. What does it make possible?",
+                     "Ping An Good Doctor is mentioned in two different segments of the report. Which two?",
+                     "Le rapport cite Yitu dans plusieurs sections : que fait-elle ?",
+                     "Deepwise appears twice: what does it do?"):
+        assert asks_about(question), question
+    for question in ("Quelles sont les deux zones pilotes ?", "Which two cities host foreign-owned hospitals?",
+                     "How many sections does the regulation have?", "Quelle part du marché revient à Yitu ?"):
+        assert not asks_about(question), question
 
 
 def test_the_answer_about_a_company_ends_with_its_other_mentions_quoted_and_cited(settings):

@@ -224,12 +224,16 @@ def test_the_chat_shows_the_server_error_and_answers_the_next_question(pipeline,
     assert isinstance(events[-1], Done) and "18,88" in events[-1].answer.text
 
 
+QUESTIONS = (("Quelle est la taille prévue du marché de l'IA en santé en Chine en 2030 ?", "fr", "18,88"),
+             ("How many AI-powered class III medical devices had the NMPA approved by mid-2024?", "en", "92"))
+
+
 @pytest.mark.integration
-@pytest.mark.timeout(900)
-def test_ask_jsonl_against_a_real_llama_cpp_server_then_with_it_killed(tmp_path):
+@pytest.mark.timeout(1200)
+def test_ask_jsonl_through_a_real_llama_cpp_server_answers_as_in_process_then_with_it_killed(tmp_path):
     """llama-cpp-python's server with the product's model on a free port: a French and an English question
-    are answered through it, cited; once it is killed, the next question gets a clear error and the batch
-    exits 0."""
+    are answered through it, cited, word for word as the model in-process answers them; once it is killed,
+    the next question gets a clear error and the batch exits 0."""
     from bot.models import GENERATORS, check_model
 
     settings = load_settings()
@@ -257,9 +261,7 @@ def test_ask_jsonl_against_a_real_llama_cpp_server_then_with_it_killed(tmp_path)
         ask = subprocess.Popen([sys.executable, "-m", "bot", "ask", "--jsonl"], cwd=ROOT, env=env, text=True,
                                encoding="utf-8", stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         records = []
-        for question, language, fact in (
-                ("Quelle est la taille prévue du marché de l'IA en santé en Chine en 2030 ?", "fr", "18,88"),
-                ("How many AI-powered class III medical devices had the NMPA approved by mid-2024?", "en", "92")):
+        for question, language, fact in QUESTIONS:
             started = time.perf_counter()
             ask.stdin.write(question + "\n")
             ask.stdin.flush()
@@ -278,6 +280,15 @@ def test_ask_jsonl_against_a_real_llama_cpp_server_then_with_it_killed(tmp_path)
         (last,) = [json.loads(line) for line in out.splitlines()]
         assert says(last["error"], "server_down", url=url), last
         assert ask.returncode == 0 and "Traceback" not in err, err[-3000:]
+
+        env = dict(os.environ, BOT_MAX_ANSWER_SECONDS="900")
+        env.pop("BOT_LLM_URL", None)
+        alone = subprocess.run([sys.executable, "-m", "bot", "ask", "--jsonl"], cwd=ROOT, env=env, text=True,
+                               encoding="utf-8", input="".join(q + "\n" for q, *_ in QUESTIONS), capture_output=True,
+                               timeout=600)
+        in_process = [json.loads(line) for line in alone.stdout.splitlines()]
+        assert [r["answer"] for r in in_process] == [r["answer"] for r in records], alone.stderr[-3000:]
+        assert [r["model"] for r in in_process] == [GENERATORS["1.5b"].label] * 2
     finally:
         for process in (server, ask):
             if process is not None and process.poll() is None:
