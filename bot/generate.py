@@ -66,7 +66,8 @@ class LlamaGenerator:
                                            eos_token=text(self._llm.token_eos()), bos_token=text(self._llm.token_bos()))
         self._anchor = self._common_prefix(system) if system else []
         self._primer = self._tokens(primer({"role": "system", "content": system})) if system else []
-        assert self._primer[:len(self._anchor)] == self._anchor, "the primer starts with the system prompt"
+        if self._primer[:len(self._anchor)] != self._anchor:
+            raise RuntimeError(f"{name}'s chat template does not start the primer with the system prompt.")
 
     def _tokens(self, messages: list[dict[str, str]]) -> list[int]:
         result = self._format(messages=messages)

@@ -99,9 +99,8 @@ def held_statement(draft: str, ctx: Context, language: Language, read: Sequence[
                    asked: str | None = None) -> Quote | None:
     """For a bare draft ('Pékin, Shanghai, Shenzhen et Hainan [1]'), the sentence of a passage it cites that
     holds every name and figure it gives and names everything the question asks about (its report terms may
-    be in the passage around it), the closest to the
-    question, if close enough (MIN_HELD_SIMILARITY, or MIN_LIST_SIMILARITY for two names or more). None
-    when the draft gives nothing to look for."""
+    be in the passage around it), the closest to the question, if close enough (MIN_HELD_SIMILARITY, or
+    MIN_LIST_SIMILARITY for two names or more). None when the draft gives nothing to look for."""
     body = MARKER.sub("", draft)
     names, held = names_given(body), sentence_figures(body)
     cited = set(markers(draft))
