@@ -103,8 +103,8 @@ def test_a_bare_list_of_names_points_at_its_sentence_from_a_lower_closeness():
         shown = [Passage(Chunk(id="c1", source="r.txt", section=section, location=section, text=imaging[0]), 1, 1, 1)]
         embedder = HashEmbedder()
         evidence = Evidence(embedder, shown, lambda: embedder.embed_documents(imaging))
-        quote = held_statement("Infervision, DeepWise et Shukun Technology [1]", Context.of(term, shown, evidence), "fr")
-        assert (quote is not None) == found, section
+        draft = "Infervision, DeepWise et Shukun Technology [1]"
+        assert (held_statement(draft, Context.of(term, shown, evidence), "fr") is not None) == found, section
 
 
 def test_an_english_reader_gets_the_rendering_marked_as_translated_and_never_the_french():
