@@ -31,6 +31,10 @@ class Settings:
     # (neighbouring rows share its words and the model picks the wrong one: eval/report.md).
     table_focus_margin: float = 0.08
     table_max_rows: int = 5  # an overview question gets a table's lead and up to this many rows
+    # The model reads the first two passages and those after them down to the last one within this much
+    # of the closest passage's similarity; the others are still checked against, quoted and shown
+    # (docs/PERFORMANCE.md: a quarter fewer passages read; no right gold answer cited one left out).
+    read_margin: float = 0.12
     # Generation
     threads: int = max(1, min(4, os.cpu_count() or 1))
     context_tokens: int = 4096
@@ -77,6 +81,7 @@ _ENV = {
     "BOT_FEEDBACK_PATH": ("feedback_path", Path),
     "BOT_GENERATOR": ("generator", str),
     "BOT_TOP_K": ("top_k", int),
+    "BOT_READ_MARGIN": ("read_margin", float),
     "BOT_HNSW_ABOVE": ("hnsw_above", int),
     "BOT_RETRIEVAL": ("retrieval", str),
     "BOT_THREADS": ("threads", int),
@@ -115,6 +120,8 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         name = _ENV[var][0]
         if name in changes and not changes[name] > 0:
             raise BotError(f"{var} must be above 0, not {env[var]!r}.")
+    if "read_margin" in changes and not changes["read_margin"] >= 0:
+        raise BotError(f"BOT_READ_MARGIN must be 0 or more, not {env['BOT_READ_MARGIN']!r}.")
     if changes.get("history_turns", 0) < 0:
         raise BotError(f"BOT_HISTORY_TURNS must be 0 or more, not {env['BOT_HISTORY_TURNS']!r}.")
     settings = Settings(**changes)

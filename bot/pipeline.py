@@ -26,7 +26,7 @@ from bot.prompts import (DISAGREE, NAME_HINT, NOT_COVERED, NOT_FOUND, REPAIR_HIN
 from bot.questions import asks_about, asks_overview, bare_topic, is_follow_up
 from bot.quote import in_report_words
 from bot.renderings import Renderings
-from bot.retrieve import Retriever, focus, whole_table
+from bot.retrieve import Retriever, focus, read_by_model, whole_table
 from bot.rows import rows_text, table_rows
 from bot.sanitize import clean_question, clean_text
 from bot.types import (Answer, Chunk, Citation, Done, Event, Language, Passage, Retrieved, Status, Timings,
@@ -126,12 +126,22 @@ class Pipeline:
             return
 
         yield Status("writing")
-        messages = build_messages(question, language, list(shown), list(history),
-                                  turns=self.settings.history_turns, chars=self.settings.history_chars,
-                                  renderings=self.renderings)
+        # A whole table is read whole, and so are a follow-up's passages (its two readings take turns in
+        # them); otherwise the passages far behind the closest are left unread.
+        given = shown if table or history else read_by_model(shown, self.settings.read_margin)
+
+        def messages_for(passages: Sequence[Passage]) -> list[dict[str, str]]:
+            return build_messages(question, language, list(passages), list(history), turns=self.settings.history_turns,
+                                  chars=self.settings.history_chars, renderings=self.renderings)
+
+        messages = messages_for(given)
         evidence = Evidence(self.embedder, shown, lambda: self.retriever.vectors([p.chunk for p in shown]), read,
                             self.sentence_vectors)
         draft = yield from self._generate(messages, timings, elapsed)
+        if len(given) < len(shown) and draft.lstrip().startswith(NOT_FOUND):
+            # Not in the passages read: read them all before saying the report does not say.
+            messages = messages_for(shown)
+            draft = yield from self._generate(messages, timings, elapsed)
         verdict = verify(draft, question, shown, evidence)
         withdrawn = list(verdict.withdrawn)  # every draft's, for a premise said of another company
         # The draft gave a figure the passages do not state or attach to something else (2028 for 2030, the

@@ -145,3 +145,14 @@ def focus(passages: Sequence[Passage], table_margin: float) -> tuple[Passage, ..
             and clean[0].similarity - clean[1].similarity >= table_margin:
         return tuple(clean[:1])
     return tuple(clean)
+
+
+def read_by_model(passages: Sequence[Passage], margin: float, least: int = 2) -> tuple[Passage, ...]:
+    """The passages the model reads: the first `least`, then on to the last one whose similarity is within
+    `margin` of the closest passage's. A leading prefix, so that [n] keeps its number; what is left out is
+    far from the question (passages holding an answer rank close to the first) and costs reading time."""
+    if not passages:
+        return ()
+    best = max(p.similarity for p in passages)
+    last = max([least, *(n for n, p in enumerate(passages, 1) if p.similarity >= best - margin)])
+    return tuple(passages[:last])

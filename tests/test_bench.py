@@ -202,7 +202,9 @@ def test_a_generation_the_pipeline_stops_reading_is_still_counted(settings):
     pipeline = Pipeline(settings, embedder, Retriever(build_index(settings, embedder), embedder), timed)
     answer = pipeline.answer("Quelle est la valeur du marché de l'IA en santé en Chine en 2030 ?")
     assert answer.abstained and answer.text == NOT_COVERED["fr"]
-    assert len(timed.generations) == 1 and timed.generations[0].text == NOT_FOUND  # read no further
+    # each generation read no further than the marker; the second read the passages the first left out
+    assert [g.text for g in timed.generations] == [NOT_FOUND, NOT_FOUND]
+    assert timed.generations[1].prompt_tokens > timed.generations[0].prompt_tokens
     assert timed.prompts[0][-1]["content"].startswith("Passages:")
 
 

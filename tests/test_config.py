@@ -42,3 +42,11 @@ def test_the_servers_prompt_cache_is_shared_up_to_the_system_prompt_unless_told(
     assert load_settings({"BOT_LLM_CACHE": "longest"}).llm_cache == "longest"
     with pytest.raises(BotError, match="BOT_LLM_CACHE must be system or longest"):
         load_settings({"BOT_LLM_CACHE": "all"})
+
+
+def test_the_read_margin_is_read_and_checked():
+    assert load_settings({}).read_margin == 0.12
+    assert load_settings({"BOT_READ_MARGIN": "1"}).read_margin == 1.0
+    for bad in ("-0.1", "nan"):
+        with pytest.raises(BotError, match="BOT_READ_MARGIN must be 0 or more"):
+            load_settings({"BOT_READ_MARGIN": bad})

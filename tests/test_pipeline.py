@@ -139,6 +139,44 @@ def test_a_table_row_that_clearly_leads_is_shown_alone():
     assert focus([passage(1, "text", 0.50), text], 0.08) == (passage(1, "text", 0.50), text)
 
 
+def test_the_model_reads_the_first_two_passages_and_those_close_to_the_first():
+    from bot.retrieve import read_by_model
+    from bot.types import Chunk, Passage
+
+    def passage(rank, similarity):
+        return Passage(Chunk(f"c{rank}", "r.txt", "S", "S", f"text {rank}", "text"), rank, 1.0, similarity)
+
+    close = [passage(1, 0.60), passage(2, 0.40), passage(3, 0.55), passage(4, 0.30)]
+    assert read_by_model(close, 0.08) == tuple(close[:3])  # a prefix: [3] keeps its number
+    far = [passage(1, 0.60), passage(2, 0.50), passage(3, 0.45), passage(4, 0.30)]
+    assert read_by_model(far, 0.08) == tuple(far[:2])
+    assert read_by_model(far, 1.0) == tuple(far)
+    named_first = [passage(1, 0.30), passage(2, 0.62), passage(3, 0.58), passage(4, 0.50)]
+    assert read_by_model(named_first, 0.08) == tuple(named_first[:3])  # measured from the closest, wherever it is
+    assert read_by_model(far[:1], 0.08) == tuple(far[:1]) and read_by_model([], 0.08) == ()
+
+
+def test_a_passage_the_model_did_not_read_is_still_shown_checked_and_quoted(settings):
+    from bot.chunk import sentences_of
+
+    pipeline, generator = make(settings, "", read_margin=0.0)
+    retrieved = pipeline.search(QUESTION, [], settings.top_k)
+    assert len(retrieved) == settings.top_k > 2
+    last = retrieved[-1].chunk.text
+    generator.reply = f"{sentences_of(last)[0].rstrip('.')} [{settings.top_k}]."  # what only the unread one says
+    answer = pipeline.answer(QUESTION)
+    prompt = generator.calls[-1][-1]["content"]
+    assert "[1] (" in prompt and "[2] (" in prompt and f"[{settings.top_k}] (" not in prompt
+    assert [p.chunk for p in answer.passages] == [p.chunk for p in retrieved]
+    assert not answer.abstained and [c.chunk for c in answer.citations] == [retrieved[-1].chunk]
+    generator.replies = [NOT_FOUND, NOT_FOUND]
+    assert pipeline.answer(QUESTION).abstained  # said only once every passage is read
+    assert [f"[{settings.top_k}] (" in call[-1]["content"] for call in generator.calls[-2:]] == [False, True]
+    history = [Turn("user", QUESTION), Turn("assistant", "18,88 milliards [1].")]
+    pipeline.answer("Et en 2023 ?", history)  # a follow-up: two readings of it take turns, all are read
+    assert f"[{settings.top_k}] (" in generator.calls[-1][-1]["content"]
+
+
 def test_an_answer_in_another_language_is_translated_for_the_reader(settings):
     pipeline, generator = make(settings, "")
     n = passage_number(pipeline, "18,88")

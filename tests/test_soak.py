@@ -54,6 +54,7 @@ def test_a_pipeline_that_drifts_is_caught(settings):
                 "Le marché chinois de l'IA en santé était valorisé à 1,59 milliard de dollars US en 2023 [1]."
 
     embedder = HashEmbedder()
+    settings = settings.with_(read_margin=1.0)  # every passage read at once: one call per answer
     pipeline = Pipeline(settings, embedder, Retriever(build_index(settings, embedder), embedder), Drifting({}))
     question = "Quelle était la valeur du marché chinois de l'IA en santé en 2023 ?"
     result = run_soak(pipeline, [question], 4, every=2, report=lambda line: None)
