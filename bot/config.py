@@ -102,9 +102,10 @@ _ENV = {
     "BOT_LLM_API_KEY": ("llm_api_key", str),
     "BOT_LLM_CACHE": ("llm_cache", str),
 }
-# Bounds that must be positive (history_turns may be 0: no follow-ups).
+# Bounds that must be positive, and those that may be 0 (history_turns 0: no follow-ups).
 _POSITIVE = ("BOT_MAX_QUESTION_CHARS", "BOT_HISTORY_CHARS", "BOT_MAX_ANSWER_TOKENS", "BOT_MAX_ANSWER_SECONDS",
              "BOT_MAX_QUEUE", "BOT_MAX_REQUEST_BYTES", "BOT_MAX_EXCHANGES", "BOT_MAX_SESSIONS", "BOT_CONCURRENCY")
+_NOT_NEGATIVE = ("BOT_HISTORY_TURNS", "BOT_READ_MARGIN")
 
 
 def load_settings(env: dict[str, str] | None = None) -> Settings:
@@ -120,10 +121,10 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         name = _ENV[var][0]
         if name in changes and not changes[name] > 0:
             raise BotError(f"{var} must be above 0, not {env[var]!r}.")
-    if "read_margin" in changes and not changes["read_margin"] >= 0:
-        raise BotError(f"BOT_READ_MARGIN must be 0 or more, not {env['BOT_READ_MARGIN']!r}.")
-    if changes.get("history_turns", 0) < 0:
-        raise BotError(f"BOT_HISTORY_TURNS must be 0 or more, not {env['BOT_HISTORY_TURNS']!r}.")
+    for var in _NOT_NEGATIVE:
+        name = _ENV[var][0]
+        if name in changes and not changes[name] >= 0:
+            raise BotError(f"{var} must be 0 or more, not {env[var]!r}.")
     settings = Settings(**changes)
     if settings.generator not in ("1.5b", "0.5b"):
         raise BotError(f"BOT_GENERATOR must be 1.5b or 0.5b, not {settings.generator!r}.")
