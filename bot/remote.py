@@ -10,7 +10,7 @@ from contextlib import closing
 import httpx
 
 from bot.errors import ServerError
-from bot.generate import primer, time_limit_error
+from bot.generate import continues, primer, time_limit_error
 from bot.prompts import error_message
 
 # LlamaGenerator's settings: the same prompt gets the same greedy answer in-process or from a server.
@@ -29,9 +29,10 @@ class RemoteGenerator:
     default), each answer is preceded by a one-token answer to the `primer` messages, as LlamaGenerator
     computes its system prompt: the server's cache then shares with the prompt exactly the system
     prompt, computed in the same batch as in-process, and the rest is read from there in the same
-    batches, so a greedy answer from llama-cpp-python's server is the in-process one. Without it, a
-    server reuses whatever prefix the previous prompt left (a retry's passages): faster, but a
-    near-tied token may flip.
+    batches, so a greedy answer from llama-cpp-python's server is the in-process one. A second draft
+    of the same answer (`continues`) is sent without the primer, as LlamaGenerator reads it on from the
+    previous prompt, so the server does the same. Without `system_prefix_only`, a server reuses whatever
+    prefix the previous prompt left: faster, but a near-tied token may flip.
     A connection dropped before the first piece is tried once more; after it, what was shown
     cannot be taken back, so the answer ends with a ServerError. With `time_limit`, an answer still
     running after that many seconds ends with a TimeLimitError, as LlamaGenerator's does.
@@ -43,6 +44,7 @@ class RemoteGenerator:
         self.system_prefix_only = system_prefix_only
         self.model = model
         self.time_limit = time_limit
+        self._previous: list[dict[str, str]] | None = None  # the last prompt the server answered
         self.connect_seconds, self.read_seconds = connect_seconds, read_seconds
         self._endpoint = url.rstrip("/") + "/chat/completions"
         self._url = str(httpx.URL(url).copy_with(username=None, password=None, query=None, fragment=None))
@@ -55,15 +57,18 @@ class RemoteGenerator:
         started = time.monotonic()
         body = {"model": self.model, "messages": messages, "max_tokens": max_tokens, "stream": True,
                 "cache_prompt": True, **GREEDY}
+        previous, self._previous = self._previous, None
         for attempt in (1, 2):
             received = False
             try:
-                if self.system_prefix_only and messages and messages[0]["role"] == "system":
+                if self.system_prefix_only and messages and messages[0]["role"] == "system" \
+                        and not (attempt == 1 and continues(previous, messages)):
                     self._keep_system_prompt(messages[0], started)
                 # closing(): a stopped answer closes the response now, and the server stops generating.
                 with closing(self._attempt(body, started)) as pieces:
                     for text in pieces:
-                        received = True
+                        if not received:
+                            received, self._previous = True, [dict(m) for m in messages]
                         yield text
                         if self.time_limit is not None and time.monotonic() - started > self.time_limit:
                             raise time_limit_error(self.time_limit)

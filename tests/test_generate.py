@@ -1,5 +1,6 @@
 """The llama.cpp generator: a generation past its time limit ends at its next token, and the next one is
-whole; each generation frees what llama.cpp allocated for it as soon as it ends."""
+whole; each generation frees what llama.cpp allocated for it as soon as it ends; a second draft is read on
+from its first draft's prompt; the weights are read into memory, not mapped."""
 import gc
 import time
 from pathlib import Path
@@ -8,7 +9,7 @@ from types import SimpleNamespace
 import pytest
 
 from bot.errors import BotError, TimeLimitError
-from bot.generate import LlamaGenerator, time_limit_error
+from bot.generate import LlamaGenerator, continues, time_limit_error
 from bot.prompts import UI
 
 
@@ -57,7 +58,7 @@ class _Llama:
         return 1
 
     def reset(self):
-        pass
+        self.resets = getattr(self, "resets", 0) + 1
 
     def create_chat_completion(self, **kwargs):
         from llama_cpp._internals import LlamaSampler
@@ -102,3 +103,82 @@ def test_real_generations_leave_no_sampler_allocated():
         "".join(generator.stream(short, 4))
     generator.generate_alone(short, 4)
     assert generator._llm._sampler is None and not allocated() - before
+
+
+SYSTEM = {"role": "system", "content": "Réponds avec les passages."}
+ASKED = {"role": "user", "content": "Passages: [1] « Le marché atteindra 18,88 milliards. »\nQuestion : 2030 ?"}
+HINTED = {"role": "user", "content": ASKED["content"] + "\nRéponds par une phrase complète."}
+
+
+def test_a_second_draft_is_the_same_messages_with_more_added_to_the_question():
+    assert continues([SYSTEM, ASKED], [SYSTEM, HINTED])
+    assert not continues(None, [SYSTEM, HINTED]) and not continues([], [SYSTEM, HINTED])
+    assert not continues([SYSTEM, ASKED], [SYSTEM, ASKED])  # asked again: read as the first time
+    assert not continues([SYSTEM, HINTED], [SYSTEM, ASKED])
+    assert not continues([SYSTEM, ASKED], [{"role": "system", "content": "Autre."}, HINTED])
+    assert not continues([SYSTEM, ASKED], [SYSTEM, {"role": "assistant", "content": "x"}, HINTED])  # a follow-up
+    assert not continues([SYSTEM, ASKED], [SYSTEM, {"role": "user", "content": "Autre question ?"}])
+
+
+def test_only_a_second_draft_is_read_on_from_the_previous_prompt(monkeypatch):
+    """llama.cpp's cache is set back to the system prompt (here, emptied) before any prompt but a second
+    draft, which llama-cpp-python then reads on from the longest prefix it shares with the cache."""
+    import llama_cpp
+
+    monkeypatch.setattr(llama_cpp, "Llama", _Llama)
+    generator = LlamaGenerator(Path("model.gguf"), "stand-in", threads=1, context_tokens=512)
+    llm = generator._llm
+    messages = [SYSTEM, ASKED]
+    "".join(generator.stream(messages, 8))
+    assert llm.resets == 1
+    messages[-1] = HINTED  # as the pipeline adds its hint: in place
+    "".join(generator.stream(messages, 8))
+    assert llm.resets == 1
+    "".join(generator.stream([SYSTEM, HINTED], 8))  # the same prompt again
+    assert llm.resets == 2
+    "".join(generator.stream([SYSTEM, ASKED], 8))
+    assert llm.resets == 3
+    pieces = generator.stream([SYSTEM, HINTED], 8)
+    next(pieces)
+    assert llm.resets == 3
+    pieces.close()
+
+
+@pytest.mark.integration
+def test_a_second_draft_reads_only_its_hint_and_gets_the_same_answer_whatever_came_before():
+    from bot.config import ROOT, load_settings
+    from bot.prompts import SENTENCE_HINT, SYSTEM as PRODUCT_SYSTEM
+    from bot.runtime import load_generator
+
+    generator = load_generator(load_settings())
+    report = (ROOT / "corpus" / "ia-sante-chine-partie-2.txt").read_text(encoding="utf-8")
+    start = report.index("18,88") - 600
+    system = {"role": "system", "content": PRODUCT_SYSTEM}
+    asked = {"role": "user", "content": f"Passages:\n[1] « {report[start:start + 900]} »\n\n"
+                                        "Question: What market size does the report forecast for 2030?\nAnswer in English."}
+    hinted = {"role": "user", "content": asked["content"] + "\n" + SENTENCE_HINT["en"]}
+    other = {"role": "user", "content": "Passages:\n[1] « Le PIPL encadre les données. »\n\nQuestion: PIPL?"}
+
+    "".join(generator.stream([system, asked], 60))
+    total, read = generator.prompt_size([system, hinted])
+    assert total > 300 and read < 40, (total, read)  # the passages are not read again
+    answer = "".join(generator.stream([system, hinted], 60))
+    assert "18.88" in answer or "18,88" in answer, answer
+    "".join(generator.stream([system, other], 20))
+    "".join(generator.stream([system, asked], 60))
+    assert "".join(generator.stream([system, hinted], 60)) == answer
+
+
+@pytest.mark.integration
+def test_the_weights_are_read_into_memory_not_mapped():
+    """llama.cpp copies most weights into a layout repacked for this CPU: a mapped file would stay
+    resident beside that copy."""
+    from bot.config import load_settings
+    from bot.models import GENERATORS
+    from bot.runtime import load_generator
+
+    settings = load_settings()
+    generator = load_generator(settings)
+    assert "".join(generator.stream([{"role": "user", "content": "Say OK."}], 4))
+    maps = Path("/proc/self/maps").read_text()
+    assert GENERATORS[settings.generator].key not in maps

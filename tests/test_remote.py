@@ -86,6 +86,21 @@ def test_by_default_the_servers_cache_is_left_with_the_system_prompt_before_each
         "BOT_LLM_URL": standin.url})).system_prefix_only
 
 
+def test_a_second_draft_goes_without_the_primer_as_in_process_it_is_read_on_from_the_first(standin):
+    """The server's cache then holds the first draft's prompt, and reads only the hint, as LlamaGenerator does."""
+    generator = RemoteGenerator(standin.url, "qwen-test", "qwen-test (server)")
+    hinted = [MESSAGES[0], {"role": "user", "content": MESSAGES[1]["content"] + "\nUne phrase complète."}]
+    for messages in (MESSAGES, hinted, hinted, MESSAGES):
+        assert list(generator.stream(messages, 50)) == standin.pieces
+    standin.plan = ["ok", "error"]
+    with pytest.raises(ServerError):
+        list(generator.stream(MESSAGES, 50))
+    list(generator.stream(hinted, 50))  # its first draft got no answer: the server's cache holds something else
+    primer = [MESSAGES[0], {"role": "user", "content": ""}]
+    assert [request["body"]["messages"] for request in standin.requests] == [
+        primer, MESSAGES, hinted, primer, hinted, primer, MESSAGES, primer, MESSAGES, primer, hinted]
+
+
 def test_an_error_status_is_a_clear_server_error_without_the_key(standin):
     standin.plan = ["error"]
     with pytest.raises(ServerError) as caught:
@@ -225,7 +240,10 @@ def test_the_chat_shows_the_server_error_and_answers_the_next_question(pipeline,
 
 
 QUESTIONS = (("Quelle est la taille prévue du marché de l'IA en santé en Chine en 2030 ?", "fr", "18,88"),
-             ("How many AI-powered class III medical devices had the NMPA approved by mid-2024?", "en", "92"))
+             # Its first draft is a bare list of names (on the machines measured): the second draft, read on
+             # from the first draft's prompt, is then the server's as it is the in-process model's.
+             ("Which cities host the AI accelerators and incubators that serve as gateways for foreign health-tech "
+              "firms?", "en", "Shenzhen"))
 
 
 @pytest.mark.integration
