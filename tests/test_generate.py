@@ -155,7 +155,8 @@ def test_a_second_draft_reads_only_its_hint_and_gets_the_same_answer_whatever_ca
     start = report.index("18,88") - 600
     system = {"role": "system", "content": PRODUCT_SYSTEM}
     asked = {"role": "user", "content": f"Passages:\n[1] « {report[start:start + 900]} »\n\n"
-                                        "Question: What market size does the report forecast for 2030?\nAnswer in English."}
+                                        "Question: What market size does the report forecast for 2030?\n"
+                                        "Answer in English."}
     hinted = {"role": "user", "content": asked["content"] + "\n" + SENTENCE_HINT["en"]}
     other = {"role": "user", "content": "Passages:\n[1] « Le PIPL encadre les données. »\n\nQuestion: PIPL?"}
 
