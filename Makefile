@@ -1,4 +1,4 @@
-# make run: install, fetch models, build the index, start the app.  make test: the same set-up, then every test.
+# make run: install, fetch models, build the index, save the model's reading of each passage, start the app.  make test: the same set-up, then every test.
 # make check: the fast loop, unit tests with stand-in models only (no model, index or browser), under a minute.
 PYTHON ?= python3
 VENV := .venv
@@ -6,12 +6,12 @@ BIN := $(VENV)/bin
 export BOT_CACHE_DIR ?= $(HOME)/.cache/ia-sante-bot
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run setup test check deps llama models index browser
+.PHONY: run setup test check deps llama models index prefixes browser
 
 run: setup
 	$(BIN)/python -m bot serve
 
-setup: deps llama models index
+setup: deps llama models index prefixes
 
 deps: $(VENV)/.deps-installed
 
@@ -31,6 +31,9 @@ models: deps
 
 index: models
 	@$(BIN)/python -m bot index --if-stale
+
+prefixes: llama index
+	@$(BIN)/python -m bot prefixes
 
 browser:
 	@bash scripts/ensure_chromium.sh

@@ -64,6 +64,8 @@ class Setup:
     generator_load_s: float
     index_build_s: float
     chunks: int
+    prefixes: int  # saved prompt starts: every passage as the first one, in each language
+    prefix_build_s: float
     ui_ready_s: float
     serve_peak_rss_mb: float
     query_embed_ms: tuple[float, ...]
@@ -91,6 +93,8 @@ class BenchResult:
     generator_load_s: float
     index_build_s: float
     chunks: int
+    prefixes: int
+    prefix_build_s: float
     query_embed_ms_p50: float
     retrieve_ms_p50: float
     prompt_tokens_p50: float | None
@@ -164,6 +168,7 @@ def summarize(generator: str, threads: int, load_average: float, setup: Setup, p
         question_ids=tuple(a.id for a in product),
         embedder_load_s=round(setup.embedder_load_s, 2), generator_load_s=round(setup.generator_load_s, 2),
         index_build_s=round(setup.index_build_s, 2), chunks=setup.chunks,
+        prefixes=setup.prefixes, prefix_build_s=round(setup.prefix_build_s, 1),
         query_embed_ms_p50=round(statistics.median(setup.query_embed_ms), 1),
         retrieve_ms_p50=round(statistics.median(setup.retrieve_ms), 1),
         prompt_tokens_p50=_median([a.prompt_tokens for a in product]),
@@ -205,6 +210,7 @@ def run_bench(settings: Settings, items: Sequence[GoldItem], report: Callable[[s
     from bot.ingest import load_corpus
     from bot.models import GENERATORS
     from bot.naive import NaiveRag, naive_chunks
+    from bot.prefixes import PrefixStore, every_lead
     from bot.ready import time_to_first_page
     from bot.runtime import load_embedder, load_generator, load_pipeline
     from bot.timed import TimedGenerator
@@ -219,12 +225,17 @@ def run_bench(settings: Settings, items: Sequence[GoldItem], report: Callable[[s
     generator, generator_load_s = _timed(lambda: load_generator(settings))
     timed = TimedGenerator(generator)
     pipeline = load_pipeline(settings, embedder, timed)
+    # Saved anew in the scratch folder, as the index is: their whole cost is measured.
+    generator.prefixes = PrefixStore(settings.index_dir / "prefixes")
+    leads = every_lead(index.chunks, pipeline.renderings)
+    report(f"saving the prompt starts of {len(leads)} passages and languages…")
+    _, prefix_build_s = _timed(lambda: generator.save_prefixes(leads))
 
     pipeline.search("warm-up", (), settings.top_k)
     embed_ms = [_timed(lambda q=i.question: embedder.embed_queries([q]))[1] * 1000 for i in items]
     retrieve_ms = [_timed(lambda q=i.question: pipeline.search(q, (), settings.top_k))[1] * 1000 for i in items]
-    setup = Setup(embedder_load_s, generator_load_s, index_build_s, len(index.chunks), ready.seconds,
-                  ready.peak_rss_mb, tuple(embed_ms), tuple(retrieve_ms))
+    setup = Setup(embedder_load_s, generator_load_s, index_build_s, len(index.chunks), len(leads), prefix_build_s,
+                  ready.seconds, ready.peak_rss_mb, tuple(embed_ms), tuple(retrieve_ms))
 
     product, firsts = [], []  # firsts: the index of each question's first generation, if it had one
     for n, item in enumerate(items, 1):
@@ -269,6 +280,7 @@ def run_bench(settings: Settings, items: Sequence[GoldItem], report: Callable[[s
 ROWS = (
     ("embedder_load_s", "embedder load", "s"), ("generator_load_s", "generator load", "s"),
     ("index_build_s", "index build (embedding included)", "s"), ("chunks", "chunks", ""),
+    ("prefixes", "saved prompt starts (passage, language)", ""), ("prefix_build_s", "prompt starts saved in", "s"),
     ("ui_ready_s", "UI ready (serve start to first page)", "s"),
     ("query_embed_ms_p50", "query embedding, median", "ms"), ("retrieve_ms_p50", "retrieval, median", "ms"),
     ("prompt_tokens_p50", "prompt, median", "tokens"), ("prompt_tokens_per_s", "prompt read", "tokens/s"),

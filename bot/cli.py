@@ -6,6 +6,7 @@ import json
 import math
 import os
 import sys
+import time
 import traceback
 from collections.abc import Iterator
 from pathlib import Path
@@ -153,6 +154,28 @@ def cmd_index(settings: Settings, args) -> int:
     else:  # every file is as the live index holds it, or removed: the model is not even loaded
         index = write_plan(settings, plan, embedder_id())
     print(build_summary(index, plan.removed), file=sys.stderr)
+    return 0
+
+
+def cmd_prefixes(settings: Settings, args) -> int:
+    from bot.generate import LlamaGenerator
+    from bot.index import load_index
+    from bot.models import GENERATORS
+    from bot.prefixes import every_lead
+    from bot.renderings import RENDERER, load as load_renderings
+    from bot.runtime import embedder_id, load_generator
+
+    generator = load_generator(settings)
+    if not isinstance(generator, LlamaGenerator) or generator.prefixes is None:
+        print("Generation by a server: no prompt start to save here.", file=sys.stderr)
+        return 0
+    leads = every_lead(load_index(settings, embedder_id()).chunks,
+                       load_renderings(settings.renderings_path, GENERATORS[RENDERER].sha256))
+    started = time.perf_counter()
+    done = generator.save_prefixes(leads, progress=lambda n, total: print(
+        f"  prompt starts: {n}/{total}", file=sys.stderr) if n % 20 == 0 or n == total else None)
+    print(f"{done} of {len(leads)} prompt starts (system prompt and first passage) computed in "
+          f"{time.perf_counter() - started:.0f} s; all saved in {generator.prefixes.folder}.", file=sys.stderr)
     return 0
 
 
@@ -321,6 +344,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("index", help="chunk and embed corpus/ into index/")
     p.add_argument("--if-stale", action="store_true", help="do nothing when the index is up to date")
     p.set_defaults(func=cmd_index)
+    p = sub.add_parser("prefixes", help="compute and save the model's reading of each passage as the first one")
+    p.set_defaults(func=cmd_prefixes)
     p = sub.add_parser("render", help="make the English renderings of the passages (cached in index/)")
     p.set_defaults(func=cmd_render)
     p = sub.add_parser("ask", help="answer a question, or one per stdin line with --jsonl")

@@ -46,8 +46,8 @@ class Settings:
     llm_api_key: str = field(default="", repr=False)  # sent as a Bearer token, never shown
     llm_connect_seconds: float = 10.0
     llm_read_seconds: float = 120.0  # the longest silence: a busy server may queue the question
-    # What the server's prompt cache may share with a prompt: "system", the system prompt alone, as
-    # in-process (the same answers); "longest", any prefix (faster retries; a near-tied token may flip)
+    # What the server's prompt cache may share with a prompt: "system", the system prompt and passage [1],
+    # computed as in-process (the same answers); "longest", any prefix (a near-tied token may flip)
     llm_cache: str = "system"
     # Bounds on what one question may cost (docs/ROBUSTNESS.md)
     max_question_chars: int = 1000

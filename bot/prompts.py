@@ -249,6 +249,7 @@ UI = {
 }
 
 _QUOTES = str.maketrans({"«": "‹", "»": "›"})
+PASSAGES = "Passages:\n"  # opens the question's message, before passage [1]
 
 
 def format_passage(n: int, passage: Passage, renderings: Renderings | None = None) -> str:
@@ -286,9 +287,19 @@ def build_messages(question: str, language: Language, passages: list[Passage],
         asked += " " + REPORT_WORDS[language].format(terms=", ".join(said))
     messages.append({
         "role": "user",
-        "content": f"Passages:\n{body}\n\nQuestion: {asked}\n{ANSWER_IN[language]}",
+        "content": f"{PASSAGES}{body}\n\nQuestion: {asked}\n{ANSWER_IN[language]}",
     })
     return messages
+
+
+def lead(messages: list[dict[str, str]]) -> list[dict[str, str]] | None:
+    """The messages that every question's prompt with the same first passage starts with: the system
+    message, and the question's message cut after passage [1] (its closing guillemet: those inside it
+    are changed). None for a prompt with a history, or without passages."""
+    if [m["role"] for m in messages] != ["system", "user"] or not messages[1]["content"].startswith(PASSAGES + "[1] "):
+        return None
+    end = messages[1]["content"].find("»")
+    return [messages[0], {"role": "user", "content": messages[1]["content"][:end + 1]}] if end > 0 else None
 
 
 def translation_messages(text: str, language: Language, answer: bool = False) -> list[dict[str, str]]:

@@ -11,6 +11,7 @@ import httpx
 
 from bot.errors import ServerError
 from bot.generate import continues, primer, time_limit_error
+from bot.prompts import lead
 from bot.prompts import error_message
 
 # LlamaGenerator's settings: the same prompt gets the same greedy answer in-process or from a server.
@@ -26,10 +27,11 @@ class RemoteGenerator:
 
     `cache_prompt` asks llama.cpp's server to keep the prompt it computed and reuse its longest common
     prefix; other servers ignore it or cache prefixes on their own. With `system_prefix_only` (the
-    default), each answer is preceded by a one-token answer to the `primer` messages, as LlamaGenerator
-    computes its system prompt: the server's cache then shares with the prompt exactly the system
-    prompt, computed in the same batch as in-process, and the rest is read from there in the same
-    batches, so a greedy answer from llama-cpp-python's server is the in-process one. A second draft
+    default), each answer is preceded by a one-token answer to the `primer` messages, then to the
+    prompt's `lead` (the system prompt and passage [1]), as LlamaGenerator computes them: the server's
+    cache then shares with the prompt exactly the lead, computed in the same batches as in-process, and
+    the rest is read from there in the same batch, so a greedy answer from llama-cpp-python's server is
+    the in-process one. A second draft
     of the same answer (`continues`) is sent without the primer, as LlamaGenerator reads it on from the
     previous prompt, so the server does the same. Without `system_prefix_only`, a server reuses whatever
     prefix the previous prompt left: faster, but a near-tied token may flip.
@@ -63,7 +65,9 @@ class RemoteGenerator:
             try:
                 if self.system_prefix_only and messages and messages[0]["role"] == "system" \
                         and not (attempt == 1 and continues(previous, messages)):
-                    self._keep_system_prompt(messages[0], started)
+                    self._keep(primer(messages[0]), started)
+                    if (start := lead(messages)) is not None:
+                        self._keep(start, started)
                 # closing(): a stopped answer closes the response now, and the server stops generating.
                 with closing(self._attempt(body, started)) as pieces:
                     for text in pieces:
@@ -77,10 +81,9 @@ class RemoteGenerator:
                 if received or attempt == 2:
                     raise self._error("server_dropped") from None
 
-    def _keep_system_prompt(self, system: dict[str, str], started: float) -> None:
-        """A one-token answer to the primer: the server's cache is left holding the system prompt, and
-        what follows it differs from any question's prompt."""
-        body = {"model": self.model, "messages": primer(system), "max_tokens": 1,
+    def _keep(self, messages: list[dict[str, str]], started: float) -> None:
+        """A one-token answer to these messages: the server's cache is left holding their prompt."""
+        body = {"model": self.model, "messages": messages, "max_tokens": 1,
                 "stream": True, "cache_prompt": True, **GREEDY}
         for _ in self._attempt(body, started):
             pass

@@ -11,6 +11,7 @@ from bot.errors import IndexStateError
 from bot.generate import Generator, LlamaGenerator
 from bot.index import load_index, load_or_build
 from bot.models import EMBEDDER, GENERATORS, check_model
+from bot.prefixes import PrefixStore, prefix_folder
 from bot.prompts import SYSTEM
 from bot.remote import RemoteGenerator
 from bot.renderings import RENDERER, load as load_renderings
@@ -40,8 +41,9 @@ def load_generator(settings: Settings) -> Generator:
                                settings.llm_connect_seconds, settings.llm_read_seconds, time_limit=limit,
                                system_prefix_only=settings.llm_cache == "system")
     path = check_model(spec, settings.cache_dir)
+    prefixes = PrefixStore(prefix_folder(settings.cache_dir, spec, settings.threads, settings.context_tokens))
     return LlamaGenerator(path, spec.label, settings.threads, settings.context_tokens, system=SYSTEM,
-                          time_limit=limit)
+                          time_limit=limit, prefixes=prefixes)
 
 
 def load_pipeline(settings: Settings, embedder=None, generator=None) -> Pipeline:

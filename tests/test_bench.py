@@ -55,7 +55,7 @@ def asked(id_, seconds, right, first=1.0, prompt=800):
 
 def measured(product_s=(8.0, 12.0), naive_s=(4.0, 6.0)):
     """A run's parts with round figures: the product decodes at 10 tokens/s, llama.cpp alone at 20."""
-    setup = Setup(7.0, 3.0, 4.0, 56, 11.0, 3500.0, (20.0, 30.0, 40.0), (50.0, 60.0, 70.0))
+    setup = Setup(7.0, 3.0, 4.0, 56, 100, 200.0, 11.0, 3500.0, (20.0, 30.0, 40.0), (50.0, 60.0, 70.0))
     product = [asked(f"q{i}", s, i == 0) for i, s in enumerate(product_s)]
     generations = [generation(41, 4.0), generation(21, 2.0)]
     raw = ((generations[0], generation(41, 2.0)),)
@@ -100,7 +100,7 @@ def test_decode_rates_pool_tokens_and_ignore_what_decoded_nothing():
 
 
 def test_a_missing_reference_gives_no_ratio_rather_than_a_wrong_one():
-    setup = Setup(1.0, 1.0, 1.0, 1, 1.0, 1.0, (1.0,), (1.0,))
+    setup = Setup(1.0, 1.0, 1.0, 1, 1, 1.0, 1.0, 1.0, (1.0,), (1.0,))
     result = summarize("m", 1, 0.0, setup, [asked("q", 1.0, True)], [generation(1, 0.0)], 1.0,
                        Compared((), (asked("q", 1.0, True),), 1, 10.0, 10**9))
     assert result.decode_tokens_per_s is None and result.decode_ratio_vs_raw is None
@@ -112,7 +112,7 @@ def test_the_table_shows_each_figure_once_with_its_value():
     result = measured()
     head, *lines = table(result).splitlines()
     assert head.startswith("Benchmark: model, 2 threads, 2 gold questions")
-    assert len(lines) == len(ROWS) == 25
+    assert len(lines) == len(ROWS) == 27
     for line, (key, label, unit) in zip(lines, ROWS):
         assert line.startswith(label) and line.split()[-2 if unit else -1] == str(getattr(result, key))
 

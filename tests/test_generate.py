@@ -152,7 +152,7 @@ def test_a_second_draft_reads_only_its_hint_and_gets_the_same_answer_whatever_ca
 
     generator = load_generator(load_settings())
     report = (ROOT / "corpus" / "ia-sante-chine-partie-2.txt").read_text(encoding="utf-8")
-    start = report.index("18,88") - 600
+    start = max(0, report.index("18,88") - 600)
     system = {"role": "system", "content": PRODUCT_SYSTEM}
     asked = {"role": "user", "content": f"Passages:\n[1] « {report[start:start + 900]} »\n\n"
                                         "Question: What market size does the report forecast for 2030?\n"

@@ -86,6 +86,22 @@ def test_by_default_the_servers_cache_is_left_with_the_system_prompt_before_each
         "BOT_LLM_URL": standin.url})).system_prefix_only
 
 
+def test_a_question_with_passages_is_preceded_by_its_lead_as_in_process_it_is_read_on_from_it(standin):
+    """After the primer, a one-token answer to the system prompt and passage [1]: the server's cache then
+    shares exactly that with the prompt, computed in the same batches as in-process."""
+    from bot.prompts import build_messages, lead
+    from bot.types import Chunk, Passage
+
+    chunk = Chunk("c1", "r.txt", "Marché", "Marché ¶1", "Le marché atteindra 18,88 milliards en 2030.")
+    messages = build_messages(QUESTION, "fr", [Passage(chunk, 1, 1.0, 0.8)], [], turns=2, chars=600)
+    generator = RemoteGenerator(standin.url, "qwen-test", "qwen-test (server)")
+    assert list(generator.stream(messages, 50)) == standin.pieces
+    bodies = [request["body"] for request in standin.requests]
+    assert [(b["messages"], b["max_tokens"]) for b in bodies] == [
+        ([messages[0], {"role": "user", "content": ""}], 1), (lead(messages), 1), (messages, 50)]
+    assert lead(messages)[1]["content"].endswith("18,88 milliards en 2030. »")
+
+
 def test_a_second_draft_goes_without_the_primer_as_in_process_it_is_read_on_from_the_first(standin):
     """The server's cache then holds the first draft's prompt, and reads only the hint, as LlamaGenerator does."""
     generator = RemoteGenerator(standin.url, "qwen-test", "qwen-test (server)")
