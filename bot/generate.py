@@ -146,6 +146,7 @@ class LlamaGenerator:
         buffer = (ctypes.c_uint8 * len(state)).from_buffer_copy(state)
         if llama_cpp.llama_state_seq_set_data(llm._ctx.ctx, buffer, len(state), 0) != len(state):
             llm._ctx.kv_cache_seq_rm(-1, 0, -1)
+            self.prefixes.drop(tokens)
             return False
         llm.input_ids[:len(tokens)] = tokens
         llm.n_tokens = len(tokens)

@@ -41,9 +41,14 @@ class PrefixStore:
         head = len(MAGIC) + 32
         if raw[:len(MAGIC)] == MAGIC and hashlib.sha256(raw[head:]).digest() == raw[len(MAGIC):head]:
             return raw[head:]
+        self.drop(tokens)
+        return None
+
+    def drop(self, tokens: list[int]) -> None:
+        """A damaged state, or one llama.cpp refuses: removed, so that it is computed again."""
+        path = self._path(tokens)
         print(f"Saved prompt start {path} is damaged: removed, it will be computed again.", file=sys.stderr)
         path.unlink(missing_ok=True)
-        return None
 
     def save(self, tokens: list[int], state: bytes) -> None:
         """Written whole or not at all; a full disk or a read-only folder only costs the time it saves."""

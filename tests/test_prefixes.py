@@ -86,7 +86,8 @@ def test_a_full_disk_costs_only_the_time(tmp_path, capsys, monkeypatch):
 @pytest.mark.integration
 def test_a_question_read_on_from_its_saved_lead_gets_the_answer_it_gets_without_it(tmp_path):
     """The lead's state is saved the first time, loaded the next (only the rest of the prompt is read), and
-    the answer is the same either way, and after another question; a damaged state is computed again."""
+    the answer is the same either way, and after another question; a damaged state, or one llama.cpp
+    refuses, is computed again."""
     from bot.config import load_settings
     from bot.generate import LlamaGenerator
     from bot.models import GENERATORS, check_model
@@ -109,5 +110,8 @@ def test_a_question_read_on_from_its_saved_lead_gets_the_answer_it_gets_without_
     assert "".join(generator.stream(asked, 60)) == computed
     state.write_bytes(state.read_bytes()[:-100])
     assert "".join(generator.stream(asked, 60)) == computed and state.read_bytes().startswith(MAGIC)
+    saved = state.read_bytes()
+    store.save(generator._tokens(lead(asked)), b"well formed, but not a llama.cpp state")  # refused by llama.cpp
+    assert "".join(generator.stream(asked, 60)) == computed and state.read_bytes() == saved
     alone = LlamaGenerator(path, "1.5b", settings.threads, settings.context_tokens, system=SYSTEM)
     assert "".join(alone.stream(asked, 60)) == computed  # no store: the lead is computed the same way
