@@ -141,11 +141,13 @@ class LlamaGenerator:
         state, llm = self.prefixes.load(tokens), self._llm
         if not state:
             return False
+        # Emptied whole, so that the state fills the cache from its first cell, as computing it does: where
+        # the cells lie changes how much of the cache each token attends over, hence the results and speed.
         llm.reset()
-        llm._ctx.kv_cache_seq_rm(-1, 0, -1)
+        llm._ctx.kv_cache_clear()
         buffer = (ctypes.c_uint8 * len(state)).from_buffer_copy(state)
         if llama_cpp.llama_state_seq_set_data(llm._ctx.ctx, buffer, len(state), 0) != len(state):
-            llm._ctx.kv_cache_seq_rm(-1, 0, -1)
+            llm._ctx.kv_cache_clear()
             self.prefixes.drop(tokens)
             return False
         llm.input_ids[:len(tokens)] = tokens
