@@ -11,8 +11,7 @@ import httpx
 
 from bot.errors import ServerError
 from bot.generate import continues, primer, time_limit_error
-from bot.prompts import lead
-from bot.prompts import error_message
+from bot.prompts import error_message, lead
 
 # LlamaGenerator's settings: the same prompt gets the same greedy answer in-process or from a server.
 GREEDY = {"temperature": 0.0, "top_k": 1, "top_p": 1.0, "min_p": 0.0, "repeat_penalty": 1.0, "seed": 0}
@@ -31,10 +30,9 @@ class RemoteGenerator:
     prompt's `lead` (the system prompt and passage [1]), as LlamaGenerator computes them: the server's
     cache then shares with the prompt exactly the lead, computed in the same batches as in-process, and
     the rest is read from there in the same batch, so a greedy answer from llama-cpp-python's server is
-    the in-process one. A second draft
-    of the same answer (`continues`) is sent without the primer, as LlamaGenerator reads it on from the
-    previous prompt, so the server does the same. Without `system_prefix_only`, a server reuses whatever
-    prefix the previous prompt left: faster, but a near-tied token may flip.
+    the in-process one. A second draft of the same answer (`continues`) is sent alone: LlamaGenerator
+    reads it on from the previous prompt, and so does the server. Without `system_prefix_only`, a
+    server reuses whatever prefix the previous prompt left: faster, but a near-tied token may flip.
     A connection dropped before the first piece is tried once more; after it, what was shown
     cannot be taken back, so the answer ends with a ServerError. With `time_limit`, an answer still
     running after that many seconds ends with a TimeLimitError, as LlamaGenerator's does.
