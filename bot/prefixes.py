@@ -73,9 +73,9 @@ def prefix_folder(cache_dir: Path, spec, threads: int, context_tokens: int) -> P
 
 def every_lead(chunks: Iterable[Chunk], renderings) -> list[list[dict[str, str]]]:
     """The prompt starts of every passage as first passage, in French and in English (the English one reads
-    the passage's English rendering where there is one)."""
+    the passage's English rendering where there is one); none for a flagged passage, never given to the model."""
     leads = []
-    for chunk in chunks:
+    for chunk in (c for c in chunks if not c.flagged):
         for language in ("fr", "en"):
             messages = build_messages("?", language, [Passage(chunk, 1, 0.0, 0.0)], [], turns=0, chars=0,
                                       renderings=renderings)
