@@ -225,9 +225,10 @@ def run_bench(settings: Settings, items: Sequence[GoldItem], report: Callable[[s
     generator, generator_load_s = _timed(lambda: load_generator(settings))
     timed = TimedGenerator(generator)
     pipeline = load_pipeline(settings, embedder, timed)
-    # Saved anew in the scratch folder, as the index is: their whole cost is measured.
-    generator.prefixes = PrefixStore(settings.index_dir / "prefixes")
-    leads = every_lead(index.chunks, pipeline.renderings)
+    # Saved anew in the scratch folder, as the index is: their whole cost is measured (none with BOT_SAVED_PREFIXES=0).
+    limit = settings.saved_prefixes
+    generator.prefixes = PrefixStore(settings.index_dir / "prefixes", limit) if limit else None
+    leads = every_lead(index.chunks, pipeline.renderings)[:limit]
     report(f"saving the prompt starts of {len(leads)} passages and languages…")
     _, prefix_build_s = _timed(lambda: generator.save_prefixes(leads))
 

@@ -167,10 +167,15 @@ def cmd_prefixes(settings: Settings, args) -> int:
 
     generator = load_generator(settings)
     if not isinstance(generator, LlamaGenerator) or generator.prefixes is None:
-        print("Generation by a server: no prompt start to save here.", file=sys.stderr)
+        print("Generation by a server, or BOT_SAVED_PREFIXES=0: no prompt start to save.", file=sys.stderr)
         return 0
     leads = every_lead(load_index(settings, embedder_id()).chunks,
                        load_renderings(settings.renderings_path, GENERATORS[RENDERER].sha256))
+    if len(leads) > generator.prefixes.limit:  # a large library: the others are saved when first needed
+        print(f"{len(leads)} prompt starts, more than BOT_SAVED_PREFIXES={generator.prefixes.limit}: the first "
+              f"{generator.prefixes.limit} are saved now, the others the first time a question needs them.",
+              file=sys.stderr)
+        leads = leads[:generator.prefixes.limit]
     started = time.perf_counter()
     done = generator.save_prefixes(leads, progress=lambda n, total: print(
         f"  prompt starts: {n}/{total}", file=sys.stderr) if n % 20 == 0 or n == total else None)

@@ -38,6 +38,9 @@ class Settings:
     # Generation
     threads: int = max(1, min(4, os.cpu_count() or 1))
     context_tokens: int = 4096
+    # Saved prompt starts (the system prompt and passage [1], bot/prefixes.py), about 9 MB each: at most this
+    # many are kept, the least recently used removed first; 0 saves none. The report needs 112.
+    saved_prefixes: int = 200
     max_answer_tokens: int = 220
     embed_bf16: bool = True
     # Generation by an OpenAI-compatible server instead of in-process (bot/remote.py); empty: in-process
@@ -82,6 +85,7 @@ _ENV = {
     "BOT_GENERATOR": ("generator", str),
     "BOT_TOP_K": ("top_k", int),
     "BOT_READ_MARGIN": ("read_margin", float),
+    "BOT_SAVED_PREFIXES": ("saved_prefixes", int),
     "BOT_HNSW_ABOVE": ("hnsw_above", int),
     "BOT_RETRIEVAL": ("retrieval", str),
     "BOT_THREADS": ("threads", int),
@@ -105,7 +109,7 @@ _ENV = {
 # Bounds that must be positive, and those that may be 0 (history_turns 0: no follow-ups).
 _POSITIVE = ("BOT_MAX_QUESTION_CHARS", "BOT_HISTORY_CHARS", "BOT_MAX_ANSWER_TOKENS", "BOT_MAX_ANSWER_SECONDS",
              "BOT_MAX_QUEUE", "BOT_MAX_REQUEST_BYTES", "BOT_MAX_EXCHANGES", "BOT_MAX_SESSIONS", "BOT_CONCURRENCY")
-_NOT_NEGATIVE = ("BOT_HISTORY_TURNS", "BOT_READ_MARGIN")
+_NOT_NEGATIVE = ("BOT_HISTORY_TURNS", "BOT_READ_MARGIN", "BOT_SAVED_PREFIXES")
 
 
 def load_settings(env: dict[str, str] | None = None) -> Settings:

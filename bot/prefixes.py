@@ -21,10 +21,12 @@ class PrefixStore:
     """One file per prompt start, named by its tokens' hash; each holds its checksum, so that a damaged
     file is found, removed and computed again rather than loaded. The folder names the model, the
     llama.cpp build and the settings the states were computed with: a state is only ever loaded by the
-    generator that made it."""
+    generator that made it. At most `limit` files are kept: past it, the least recently used go (a
+    library of many documents would otherwise fill the disk, one first passage at a time)."""
 
-    def __init__(self, folder: Path):
+    def __init__(self, folder: Path, limit: int = 200):
         self.folder = folder
+        self.limit = limit
 
     def _path(self, tokens: list[int]) -> Path:
         return self.folder / f"{hashlib.sha256(array('i', tokens).tobytes()).hexdigest()[:40]}.state"
@@ -40,6 +42,10 @@ class PrefixStore:
             return None
         head = len(MAGIC) + 32
         if raw[:len(MAGIC)] == MAGIC and hashlib.sha256(raw[head:]).digest() == raw[len(MAGIC):head]:
+            try:
+                os.utime(path)  # used now: the last to be removed
+            except OSError:
+                pass
             return raw[head:]
         self.drop(tokens)
         return None
@@ -58,9 +64,23 @@ class PrefixStore:
             self.folder.mkdir(parents=True, exist_ok=True)
             part.write_bytes(MAGIC + hashlib.sha256(state).digest() + state)
             os.replace(part, path)
+            self._prune()
         except OSError as exc:
             part.unlink(missing_ok=True)
             print(f"Could not save a prompt start in {self.folder}: {exc}", file=sys.stderr)
+
+
+    def _prune(self) -> None:
+        """Remove the least recently used states past the limit."""
+        def used(path: Path) -> float:
+            try:
+                return path.stat().st_mtime
+            except OSError:  # removed meanwhile by another process
+                return 0.0
+
+        states = sorted(self.folder.glob("*.state"), key=used, reverse=True)
+        for path in states[self.limit:]:
+            path.unlink(missing_ok=True)
 
 
 def prefix_folder(cache_dir: Path, spec, threads: int, context_tokens: int) -> Path:

@@ -41,7 +41,8 @@ def load_generator(settings: Settings) -> Generator:
                                settings.llm_connect_seconds, settings.llm_read_seconds, time_limit=limit,
                                system_prefix_only=settings.llm_cache == "system")
     path = check_model(spec, settings.cache_dir)
-    prefixes = PrefixStore(prefix_folder(settings.cache_dir, spec, settings.threads, settings.context_tokens))
+    prefixes = PrefixStore(prefix_folder(settings.cache_dir, spec, settings.threads, settings.context_tokens),
+                           settings.saved_prefixes) if settings.saved_prefixes else None
     return LlamaGenerator(path, spec.label, settings.threads, settings.context_tokens, system=SYSTEM,
                           time_limit=limit, prefixes=prefixes)
 

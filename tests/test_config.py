@@ -50,3 +50,12 @@ def test_the_read_margin_is_read_and_checked():
     for bad in ("-0.1", "nan"):
         with pytest.raises(BotError, match="BOT_READ_MARGIN must be 0 or more"):
             load_settings({"BOT_READ_MARGIN": bad})
+
+
+def test_the_saved_prompt_starts_bound_is_read_and_checked():
+    assert load_settings({}).saved_prefixes == 200
+    assert load_settings({"BOT_SAVED_PREFIXES": "0"}).saved_prefixes == 0
+    with pytest.raises(BotError, match="BOT_SAVED_PREFIXES must be 0 or more"):
+        load_settings({"BOT_SAVED_PREFIXES": "-1"})
+    with pytest.raises(BotError, match="not a valid int"):
+        load_settings({"BOT_SAVED_PREFIXES": "many"})

@@ -1,5 +1,7 @@
 """Saved prompt starts: what a question's prompt shares with every other one with the same first passage (its
 lead), the store that keeps the model's reading of it on disk, and the real model reading on from it."""
+import os
+
 import pytest
 
 from bot.prefixes import MAGIC, PrefixStore, every_lead
@@ -71,6 +73,18 @@ def test_a_damaged_state_is_removed_and_not_loaded(tmp_path, capsys, damage):
     assert "damaged" in capsys.readouterr().err
     store.save([7, 8], b"x" * 1000)  # computed again, saved again
     assert store.load([7, 8]) == b"x" * 1000 and path.read_bytes().startswith(MAGIC)
+
+
+def test_past_its_limit_the_least_recently_used_state_goes(tmp_path):
+    store = PrefixStore(tmp_path, limit=2)
+    store.save([1], b"one")
+    store.save([2], b"two")
+    for n, tokens in enumerate(([1], [2])):  # saved long ago, [1] first
+        os.utime(store._path(tokens), (1000 + n, 1000 + n))
+    assert store.load([1]) == b"one"  # used now
+    store.save([3], b"three")
+    assert store.has([1]) and store.has([3]) and not store.has([2])
+    assert len(list(tmp_path.iterdir())) == 2
 
 
 def test_a_full_disk_costs_only_the_time(tmp_path, capsys, monkeypatch):

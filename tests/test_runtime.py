@@ -22,6 +22,15 @@ def test_the_in_process_generator_is_given_the_answer_time_limit(monkeypatch, tm
         runtime.GENERATORS[settings.generator].label, settings.threads, settings.context_tokens)
 
 
+def test_the_in_process_generator_saves_prompt_starts_up_to_the_bound_or_none(monkeypatch, tmp_path):
+    monkeypatch.setattr(runtime, "check_model", lambda spec, cache_dir: tmp_path / spec.key)
+    monkeypatch.setattr(runtime, "LlamaGenerator", Recorded)
+    store = runtime.load_generator(load_settings({"BOT_CACHE_DIR": str(tmp_path), "BOT_SAVED_PREFIXES": "5"}))
+    store = store.kwargs["prefixes"]
+    assert store.limit == 5 and store.folder.parent == tmp_path / "prefixes"
+    assert runtime.load_generator(load_settings({"BOT_SAVED_PREFIXES": "0"})).kwargs["prefixes"] is None
+
+
 def test_a_generation_server_is_given_the_answer_time_limit():
     settings = load_settings({"BOT_MAX_ANSWER_SECONDS": "7.5", "BOT_LLM_URL": "http://127.0.0.1:9/v1"})
     assert runtime.load_generator(settings).time_limit == 7.5
