@@ -141,8 +141,8 @@ class LlamaGenerator:
         state, llm = self.prefixes.load(tokens), self._llm
         if not state:
             return False
-        # Emptied whole, so that the state fills the cache from its first cell, as computing it does: where
-        # the cells lie changes how much of the cache each token attends over, hence the results and speed.
+        # Emptied whole, so that the state fills the cache from its first cell, as computing it does,
+        # whatever the previous question left in it.
         llm.reset()
         llm._ctx.kv_cache_clear()
         buffer = (ctypes.c_uint8 * len(state)).from_buffer_copy(state)

@@ -10,9 +10,14 @@ import sys
 from array import array
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.prompts import build_messages, lead
 from bot.types import Chunk, Passage
+
+if TYPE_CHECKING:
+    from bot.models import ModelSpec
+    from bot.renderings import Renderings
 
 MAGIC = b"IASB-PREFIX-1\n"
 
@@ -69,7 +74,6 @@ class PrefixStore:
             part.unlink(missing_ok=True)
             print(f"Could not save a prompt start in {self.folder}: {exc}", file=sys.stderr)
 
-
     def _prune(self) -> None:
         """Remove the least recently used states past the limit."""
         def used(path: Path) -> float:
@@ -83,7 +87,7 @@ class PrefixStore:
             path.unlink(missing_ok=True)
 
 
-def prefix_folder(cache_dir: Path, spec, threads: int, context_tokens: int) -> Path:
+def prefix_folder(cache_dir: Path, spec: ModelSpec, threads: int, context_tokens: int) -> Path:
     """Where the states of this model, run by this llama.cpp build with these settings, are kept."""
     import llama_cpp
 
@@ -91,7 +95,7 @@ def prefix_folder(cache_dir: Path, spec, threads: int, context_tokens: int) -> P
     return cache_dir / "prefixes" / f"{spec.key}-{spec.sha256[:12]}-{hashlib.sha256(build.encode()).hexdigest()[:12]}"
 
 
-def every_lead(chunks: Iterable[Chunk], renderings) -> list[list[dict[str, str]]]:
+def every_lead(chunks: Iterable[Chunk], renderings: Renderings | None) -> list[list[dict[str, str]]]:
     """The prompt starts of every passage as first passage, in French and in English (the English one reads
     the passage's English rendering where there is one); none for a flagged passage, never given to the model."""
     leads = []
