@@ -93,7 +93,7 @@ class LlamaGenerator:
         """The tokens every prompt with this system message starts with."""
         a = self._tokens([{"role": "system", "content": system}, {"role": "user", "content": "a"}])
         b = self._tokens([{"role": "system", "content": system}, {"role": "user", "content": "b"}])
-        return a[:next(i for i, (x, y) in enumerate(zip(a, b)) if x != y)]
+        return a[:common_prefix(a, b)]
 
     def _start_from_anchor(self, messages: list[dict[str, str]]) -> None:
         """Leave in llama.cpp's cache the system prompt alone (computed as the primer's start), or nothing."""
@@ -175,8 +175,9 @@ class LlamaGenerator:
         if continues(self._previous, messages):
             return len(tokens), len(tokens) - common_prefix(list(llm.input_ids[:llm.n_tokens]), tokens[:-1])
         start = lead(messages)
-        if start is not None and self.prefixes is not None and self.prefixes.has(self._tokens(start)):
-            return len(tokens), len(tokens) - common_prefix(self._tokens(start), tokens[:-1])
+        saved = self._tokens(start) if start is not None and self.prefixes is not None else []
+        if saved and self.prefixes.has(saved):
+            return len(tokens), len(tokens) - common_prefix(saved, tokens[:-1])
         held = bool(anchor) and tokens[:len(anchor)] == anchor and llm.n_tokens >= len(anchor) \
             and list(llm.input_ids[:len(anchor)]) == anchor
         return len(tokens), len(tokens) - len(anchor) if held else len(tokens)
