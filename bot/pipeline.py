@@ -23,7 +23,8 @@ from bot.localize import localize
 from bot.premise import corrected
 from bot.prompts import (DISAGREE, NAME_HINT, NOT_COVERED, NOT_FOUND, REPAIR_HINT, SENTENCE_HINT, build_messages,
                          error_message, translation_messages)
-from bot.questions import asks_about, asks_overview, bare_topic, is_follow_up
+from bot.items import items_text, list_items, whole_list
+from bot.questions import asks_about, asks_list, asks_overview, bare_topic, is_follow_up
 from bot.quote import in_report_words
 from bot.renderings import Renderings
 from bot.retrieve import Retriever, focus, read_by_model, whole_table
@@ -85,9 +86,13 @@ class Pipeline:
         # What the model sees: the retrieved passages, a whole table for an overview question, or a
         # table row that clearly leads, alone; never a passage addressed to an assistant. [n] in the
         # answer is rank n of these; the flagged passages follow them, shown to the reader only.
-        table = whole_table(clean, self.retriever.index.chunks, self.settings.table_max_rows + 1) \
-            if asks_overview(question) else None
-        shown = _numbered(table or focus(clean, self.settings.table_focus_margin))
+        # Likewise a labelled list two of whose items were found, for a question asking for several things and
+        # naming no company, zone or law (those ask about what the passages say of it).
+        chunks = self.retriever.index.chunks
+        table = whole_table(clean, chunks, self.settings.table_max_rows + 1) if asks_overview(question) else None
+        listed = whole_list(clean, chunks, question) \
+            if not table and not history and asks_list(question) and not _names(question) else None
+        shown = _numbered(table or listed or focus(clean, self.settings.table_focus_margin))
         passages = shown + _numbered([p for p in retrieved if p.chunk.flagged], len(shown) + 1)
         timings.retrieve_ms = elapsed()
         yield Retrieved(passages)
@@ -125,10 +130,15 @@ class Pipeline:
             yield finish(Verdict(rows_text(rows, language), tuple(r.n for r in rows), "", (), 0, ()))
             return
 
+        items = list_items(shown, language, read) if listed else ()
+        if items:  # a question a labelled list answers: its items, each cited
+            yield finish(Verdict(items_text(items, language), tuple(i.n for i in items), "", (), 0, ()))
+            return
+
         yield Status("writing")
-        # A whole table is read whole, and so are a follow-up's passages (its two readings take turns in
-        # them); otherwise the passages far behind the closest are left unread.
-        given = shown if table or history else read_by_model(shown, self.settings.read_margin)
+        # A whole table or list is read whole, and so are a follow-up's passages (its two readings take turns
+        # in them); otherwise the passages far behind the closest are left unread.
+        given = shown if table or listed or history else read_by_model(shown, self.settings.read_margin)
 
         def messages_for(passages: Sequence[Passage]) -> list[dict[str, str]]:
             return build_messages(question, language, list(passages), list(history), turns=self.settings.history_turns,
@@ -188,8 +198,7 @@ class Pipeline:
     def search(self, question: str, history: Sequence[Turn], k: int) -> list[Passage]:
         """The passages for a question: the report's own words for its terms, its follow-up context,
         and every passage naming the company, zone or law it asks about."""
-        names = [n for n in names_in(question) if specific(n)]
-        return self.retriever.search(retrieval_queries(question, history), k, names)
+        return self.retriever.search(retrieval_queries(question, history), k, _names(question))
 
     def _generate(self, messages, timings: Timings, elapsed) -> Iterator[Event]:
         """Stream the model's tokens (holding back a possible refusal marker); return the raw text, without
@@ -238,6 +247,11 @@ def _wrong_language(text: str, language: Language) -> bool:
     """An answer of a few words (names, figures) has no language; a longer one must be the reader's."""
     body = MARKER.sub("", text)
     return len(re.findall(r"\w+", body)) >= 6 and detect_language(body, default=language) != language
+
+
+def _names(question: str) -> list[str]:
+    """The companies, zones and laws a question names."""
+    return [n for n in names_in(question) if specific(n)]
 
 
 def _numbered(passages: Sequence[Passage], first: int = 1) -> tuple[Passage, ...]:

@@ -85,6 +85,8 @@ CELL = {"fr": "D'après le tableau, pour « {row} »{translated} :\n« {cell} »
 # An overview question a table answers: the table's rows, one line each.
 ROWS = {"fr": "Le tableau du rapport y répond ligne par ligne :",
         "en": "The report's table answers it row by row{translated}:"}
+# An overview question a labelled list of the report answers: its items, one line each.
+ITEMS = {"fr": "Le rapport en dresse la liste :", "en": "The report lists them{translated}:"}
 # A yes/no question whose premise the report does not make: said of another company, or names it never joins.
 NOT_SAID_OF = {"fr": "Non : le rapport ne dit pas cela de {name}.", "en": "No: the report does not say that of {name}."}
 NOT_JOINED = {"fr": "Les passages trouvés ne disent pas cela : aucun n'en parle ensemble.",

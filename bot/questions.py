@@ -67,6 +67,18 @@ def asks_overview(question: str) -> bool:
     return bool(_OVERVIEW.search(question))
 
 
+# 'Quels modèles d'affaires…', 'Which business models does…', 'What kinds of…': a question asking for several
+# things (in English, a plural noun followed by a verb or a preposition: 'Which route fits?' asks for one).
+_PLURAL = re.compile(r"\bquel(?:le)?s\b|\b(?:which|what)\s+(?:[\w'-]+\s+)?[\w'-]{2,}[^\Wsu]s\s+"
+                     r"(?:do|does|did|are|were|can|could|should|would|will|might|may|have|has"
+                     r"|the|a|an|in|of|for|to|from|that)\b", re.IGNORECASE)
+
+
+def asks_list(question: str) -> bool:
+    """An overview question, or one asking for several things: a labelled list of the report may answer it."""
+    return asks_overview(question) or bool(_PLURAL.search(question))
+
+
 _ABOUT = re.compile(r"\b(?:dans quels domaines|in (?:which|what) (?:areas|fields|domains)"
                     r"|que dit le rapport (?:sur|de|du|des)\b|what does the report say (?:about|on)"
                     r"|positionn|positioned|quelles sont les (?:\w+ )?initiatives"

@@ -31,7 +31,7 @@ def table_rows(question: str, passages: Sequence[Passage], language: Language,
     English reader, each row's English rendering (same columns); () when a row has none, or is not a row of
     cells, or is in neither the reader's language nor rendered."""
     rows = [(i, p) for i, p in enumerate(passages) if p.chunk.kind == "table_row"]
-    if len(rows) < 2 or not _about(question, section_path(rows[0][1].chunk)[-1]):
+    if len(rows) < 2 or not about_title(question, section_path(rows[0][1].chunk)[-1]):
         return ()
     columns = [c for c in asked_columns(question) if c != "*"]
     out = []
@@ -54,8 +54,11 @@ def rows_text(rows: Sequence[Row], language: Language) -> str:
     return "\n".join(lines)
 
 
-def _about(question: str, title: str) -> bool:
-    def stems(text: str) -> set[str]:
-        return {w[:_STEM] for w in re.findall(r"[^\W\d_]{5,}", fold(text))}
+def stems(text: str) -> set[str]:
+    return {w[:_STEM] for w in re.findall(r"[^\W\d_]{5,}", fold(text))}
 
-    return bool(stems(question) & (stems(title) | stems(heading_in(title, "en"))))
+
+def about_title(question: str, title: str, common: frozenset[str] = frozenset()) -> bool:
+    """The question shares a word with a title (a heading, in either language, or a label), other than the
+    `common` ones (words most passages use: 'santé', 'healthcare')."""
+    return bool((stems(question) - common) & (stems(title) | stems(heading_in(title, "en"))))
