@@ -21,8 +21,8 @@ from bot.glossary import french_terms
 from bot.lang import detect_language
 from bot.localize import localize
 from bot.premise import corrected
-from bot.prompts import (DISAGREE, NAME_HINT, NOT_COVERED, NOT_FOUND, REPAIR_HINT, SENTENCE_HINT, build_messages,
-                         error_message, translation_messages)
+from bot.prompts import (DISAGREE, NAME_HINT, NOT_COVERED, NOT_FOUND, REPAIR_HINT, SENTENCE_HINT, WHO_HINT,
+                         build_messages, error_message, translation_messages)
 from bot.items import items_text, list_items, whole_list
 from bot.questions import asks_about, asks_list, asks_overview, bare_topic, is_follow_up
 from bot.quote import in_report_words
@@ -157,8 +157,8 @@ class Pipeline:
         # The draft gave a figure the passages do not state or attach to something else (2028 for 2030, the
         # market for a company), or a name for what they say of another: ask once more, quoting the clauses that
         # hold what was asked. Or it gave a bare name or figure, or only passage numbers: ask once more for a
-        # sentence. Each at most once, in either order; the second draft keeps the first hint (the quotes stay
-        # with a sentence).
+        # sentence. Or it named no one where the question asks who: ask once more for the name. Each at most once,
+        # in any order; a later draft keeps the earlier hints (the quotes stay with a sentence).
         prompt, hints = messages[-1]["content"], {}
         bare_draft = draft if verdict.refusal == "fragment" else ""  # its names point at the sentence to quote
         while True:
@@ -167,6 +167,8 @@ class Pipeline:
                 hints["repair"] = kind[language].format(quotes=" ".join(verdict.repair))
             elif verdict.refusal in ("fragment", "empty", "unfinished") and "sentence" not in hints:
                 hints["sentence"] = SENTENCE_HINT[language]
+            elif verdict.refusal == "no_name" and "who" not in hints:
+                hints["who"] = WHO_HINT[language]
             else:
                 break
             messages[-1] = {"role": "user", "content": "\n".join([prompt, *hints.values()])}

@@ -56,6 +56,12 @@ NAME_HINT = {
 }
 
 # A second attempt, when the first draft was a bare name or figure.
+# A draft that names no one where the question asks who ('Has anyone solved that?'): ask once more for the name.
+WHO_HINT = {
+    "fr": "La question demande qui : nomme dans ta phrase l'entreprise ou l'organisme que les passages désignent, "
+          "avec son numéro de passage.",
+    "en": "The question asks who: name in your sentence the company or body the passages give, with its passage number.",
+}
 SENTENCE_HINT = {
     "fr": "Réponds par une phrase complète qui dit ce que désigne chaque nom ou chiffre, avec son numéro de passage.",
     "en": "Answer with a complete sentence that says what each name or figure is, with its passage number.",

@@ -45,11 +45,13 @@ _NAME_ASKED = re.compile(
     r"\b(?:quel(?:le)?s? (?:groupes?(?!\s+d[e'’])|(?:entreprise|soci[ée]t[ée]|firme|compagnie|plateforme|acteur"
     r"|organisme|r[ée]gulateur|start-?up)s?)|(?:which|what) (?:groups?(?!\s+of)|(?:compan(?:y|ies)|firm|platform"
     r"|player|organi[sz]ation|regulator|start-?up)s?)|who (?:backs|supports|developed|built|obtained|runs|owns"
-    r"|invested|set up))\b", re.IGNORECASE)
+    r"|invested|set up)|(?:has|have|did|does|is) (?:any ?one|anybody|any (?:compan(?:y|ies)|firm|player)s?)"
+    r"|quelqu'un|(?:une|des|certaines) (?:entreprises?|soci[ée]t[ée]s?) (?:a|ont)-t-(?:elle|elles)"
+    r"|(?:une|des|certaines) (?:entreprises?|soci[ée]t[ée]s?) ont-elles)\b", re.IGNORECASE)
 
 
 def asks_name(question: str) -> bool:
-    """'Quel groupe soutient… ?', 'Which company obtained… ?': only a name answers it."""
+    """'Quel groupe soutient… ?', 'Which company obtained… ?', 'Has anyone solved that?': only a name answers it."""
     return bool(_NAME_ASKED.search(question))
 
 

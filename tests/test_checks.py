@@ -359,6 +359,10 @@ def test_an_exact_count_is_left_as_written():
     ("Which groups of patients does their multilingual support help reach?", False),
     ("Quels groupes de patients la téléconsultation touche-t-elle ?", False),
     ("Which patient groups does it reach?", False),
+    ("Hospital records look messy. Has anyone actually solved that, and how?", True),
+    ("Une entreprise a-t-elle déjà résolu ce problème ?", True),
+    ("Quelqu'un a-t-il réglé le problème des dossiers disparates ?", True),
+    ("Has the market grown since 2023?", False),
 ])
 def test_a_question_asking_for_a_company_is_told_from_one_asking_for_a_kind_of_patient(question, asks):
     from bot.questions import asks_name

@@ -6,7 +6,7 @@ import pytest
 
 from bot.cli import _jsonl
 from bot.errors import InputError
-from bot.prompts import ANSWER_IN, NOT_COVERED, NOT_FOUND, SENTENCE_HINT, SYSTEM
+from bot.prompts import ANSWER_IN, NOT_COVERED, NOT_FOUND, SENTENCE_HINT, SYSTEM, WHO_HINT
 from bot.sanitize import clean_text
 from bot.types import Done, Retrieved, Status, Token, Turn
 
@@ -198,6 +198,23 @@ def test_a_bare_figure_is_asked_again_as_a_sentence_and_never_shown_alone(settin
     generator.replies = [f"USD 18,88 bn [{n}]."]
     declined = pipeline.answer(QUESTION)
     assert declined.abstained and declined.reason == "fragment"
+
+
+def test_a_draft_naming_no_one_where_the_question_asks_who_is_asked_again_for_the_name(settings):
+    pipeline, generator = make(settings, "")
+    question = "Les systèmes EMR sont disparates. Quelqu'un a-t-il résolu cela avec le nettoyage de données Yitu ?"
+    n = passage_number(pipeline, "Yitu", question)
+    asked = "Les dossiers EMR sont disparates d'un hôpital à l'autre. Quelqu'un a-t-il résolu cela, et comment ?"
+    vague = f"Des entreprises ont investi dans des moteurs avancés de nettoyage de données [{n}]."
+    named = f"Yitu Technology a investi dans des moteurs avancés de nettoyage de données [{n}]."
+    pipeline.search = lambda q, history, k: pipeline.retriever.search(question, k)  # the passages of `question`
+    generator.replies = [vague, named]
+    answer = pipeline.answer(asked)
+    assert len(generator.calls) == 2 and generator.calls[1][-1]["content"].endswith(WHO_HINT["fr"])
+    assert answer.text == named and not answer.abstained
+    generator.replies = [vague]
+    declined = pipeline.answer(asked)
+    assert declined.abstained and declined.reason == "no_name" and len(generator.calls) == 4
 
 
 def test_a_draft_of_passage_numbers_only_is_asked_again_as_a_sentence(settings):
