@@ -76,13 +76,16 @@ def _common_stems(chunks: Sequence[Chunk]) -> frozenset[str]:
 
 
 def _run(chunks: Sequence[Chunk], i: int) -> tuple[int, int]:
-    """The first and last passage of the list passage i belongs to: its section's passages that hold an item,
-    next to each other."""
+    """The first and last passage of the list passage i belongs to: the passages of its document and section
+    that hold an item, next to each other."""
+    def same_list(j: int) -> bool:
+        return chunks[j].source == chunks[i].source and chunks[j].section == chunks[i].section \
+            and item_line(chunks[j].text) is not None
+
     first, last = i, i
-    while first > 0 and chunks[first - 1].section == chunks[i].section and item_line(chunks[first - 1].text):
+    while first > 0 and same_list(first - 1):
         first -= 1
-    while last + 1 < len(chunks) and chunks[last + 1].section == chunks[i].section \
-            and item_line(chunks[last + 1].text):
+    while last + 1 < len(chunks) and same_list(last + 1):
         last += 1
     return first, last
 

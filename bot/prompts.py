@@ -60,7 +60,8 @@ NAME_HINT = {
 WHO_HINT = {
     "fr": "La question demande qui : nomme dans ta phrase l'entreprise ou l'organisme que les passages désignent, "
           "avec son numéro de passage.",
-    "en": "The question asks who: name in your sentence the company or body the passages give, with its passage number.",
+    "en": "The question asks who: name in your sentence the company or body the passages give, "
+          "with its passage number.",
 }
 SENTENCE_HINT = {
     "fr": "Réponds par une phrase complète qui dit ce que désigne chaque nom ou chiffre, avec son numéro de passage.",

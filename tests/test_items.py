@@ -48,6 +48,14 @@ def test_the_list_is_found_whole_from_two_of_its_items():
     assert whole_list(found(2, 5), chunks(), "Which entry modes does the report list?")
 
 
+def test_a_list_ends_with_its_document():
+    other = Chunk(id="c9", source="autre.txt", section=SECTION, location="¶1", text="- Franchise: Un autre document.")
+    by_id = {c.id: c for c in chunks()}
+    everything = [*chunks()[:6], other]
+    passages = [Passage(by_id["c2"], 1, 1.0, 0.6), Passage(by_id["c4"], 2, 1.0, 0.5)]
+    assert [p.chunk.id for p in whole_list(passages, everything, QUESTION)] == ["c2", "c4", "c5"]
+
+
 @pytest.mark.parametrize("ids, question", [
     ((1, 2, 4), QUESTION),  # the closest passage is not an item
     ((2, 3, 1), QUESTION),  # one item found, twice
