@@ -24,7 +24,7 @@ from bot.premise import corrected
 from bot.prompts import (DISAGREE, NAME_HINT, NOT_COVERED, NOT_FOUND, REPAIR_HINT, SENTENCE_HINT, WHO_HINT,
                          build_messages, error_message, translation_messages)
 from bot.items import items_text, list_items, whole_list
-from bot.questions import asks_all_of, asks_list, asks_overview, bare_topic, is_follow_up
+from bot.questions import asks_about, asks_list, asks_overview, bare_topic, is_follow_up
 from bot.quote import in_report_words
 from bot.renderings import Renderings
 from bot.retrieve import Retriever, focus, read_by_model, whole_table
@@ -187,7 +187,7 @@ class Pipeline:
         ctx = Context.of(question, shown, evidence)
         verdict = corrected(verdict, withdrawn, ctx, language, read)
         verdict = in_report_words(verdict, ctx, language, read,
-                                  bare_topic(question) if not history else None, asks_all_of(question),
+                                  bare_topic(question) if not history else None, asks_about(question),
                                   retrieval_queries(question, history)[0] if history else None, bare_draft)
         if verdict.conflicts:
             # Two documents disagree on the figure: say so and cite both.

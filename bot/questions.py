@@ -70,10 +70,10 @@ def asks_overview(question: str) -> bool:
 
 
 # 'Quels modèles d'affaires…', 'Which business models does…', 'What kinds of…': a question asking for several
-# things (in English, a plural noun followed by an auxiliary or a preposition: 'Which route fits a…?' asks for one).
+# things (in English, a plural noun followed by a verb or a preposition: 'Which route fits?' asks for one).
 _PLURAL = re.compile(r"\bquel(?:le)?s\b|\b(?:which|what)\s+(?:[\w'-]+\s+)?[\w'-]{2,}[^\Wsu]s\s+"
                      r"(?:do|does|did|are|were|can|could|should|would|will|might|may|have|has"
-                     r"|in|of|for|to|from)\b", re.IGNORECASE)
+                     r"|the|a|an|in|of|for|to|from|that)\b", re.IGNORECASE)
 
 
 def asks_list(question: str) -> bool:
@@ -99,13 +99,6 @@ def asks_about(question: str) -> bool:
     """'Dans quels domaines…', 'What does the report say about…', 'How is X positioned…', 'X apparaît à
     deux reprises : …': everything the report says of the name asked about answers it, not one passage."""
     return bool(_ABOUT.search(question) or _SEVERAL_PLACES.search(question))
-
-
-def asks_all_of(question: str) -> bool:
-    """A question that everything the passages say of the one name it asks about answers: one asking about
-    it (`asks_about`), or one asking for several things of it, not for a count ('What Shanghai-specific
-    programs could help…?', 'Si je cible Shanghai, quels atouts… ?')."""
-    return asks_about(question) or asks_list(question) and not asks_quantity(question)
 
 
 _YES_NO = re.compile(r"^\s*(?:is|are|was|were|does|do|did|will|would|has|have|had|can|could|should)\b"
