@@ -1,6 +1,6 @@
-"""An overview question that a labelled list of the report answers ('Quels modèles d'affaires le rapport
-propose-t-il ?': '- Coentreprises: …', '- Licences technologiques: …', '- Établissement direct via des WFOE: …')
-gets the list itself: one line per item, its label and its first sentence, each cited to the passage where
+"""A question asking for several things that a labelled list of the report answers ('Quels modèles d'affaires
+le rapport propose-t-il ?': '- Coentreprises: …', '- Licences technologiques: …', '- Établissement direct via des
+WFOE: …') gets the list itself: one line per item, its label and its first sentence, each cited to the passage where
 the item starts. The chunker cuts a long list into passages, so retrieval alone finds some of its items, and a
 summary by the model drops the rest."""
 from __future__ import annotations
@@ -100,8 +100,7 @@ def list_items(passages: Sequence[Passage], language: Language, read: Sequence[s
             return ()
         if rendering is None and detect_language(passage.chunk.text, default=language) != language:
             return ()
-        own, shown = item_line(passage.chunk.text), item_line(rendering) if rendering else None
-        match = shown if rendering else own
+        match = item_line(rendering or passage.chunk.text)
         if match is None or detect_language(match["text"], default=language) != language:
             return ()  # the rendering lost the item's label, or left its line in French: the model reads the list
         first = next(iter(sentences_of(match["text"])), match["text"]).strip()

@@ -18,12 +18,12 @@ from bot.evidence import Evidence, SentenceVectors
 from bot.errors import InputError
 from bot.generate import Generator
 from bot.glossary import french_terms
+from bot.items import items_text, list_items, whole_list
 from bot.lang import detect_language
 from bot.localize import localize
 from bot.premise import corrected
 from bot.prompts import (DISAGREE, NAME_HINT, NOT_COVERED, NOT_FOUND, REPAIR_HINT, SENTENCE_HINT, WHO_HINT,
                          build_messages, error_message, translation_messages)
-from bot.items import items_text, list_items, whole_list
 from bot.questions import asks_about, asks_list, asks_overview, bare_topic, is_follow_up
 from bot.quote import in_report_words
 from bot.renderings import Renderings

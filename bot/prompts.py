@@ -55,14 +55,14 @@ NAME_HINT = {
     "en": "Note: name exactly the company, zone or body the passages name for this. The passages say: {quotes}",
 }
 
-# A second attempt, when the first draft was a bare name or figure.
-# A draft that names no one where the question asks who ('Has anyone solved that?'): ask once more for the name.
+# A second attempt, when a draft named no one where the question asks who ('Has anyone solved that?').
 WHO_HINT = {
     "fr": "La question demande qui : nomme dans ta phrase l'entreprise ou l'organisme que les passages désignent, "
           "avec son numéro de passage.",
     "en": "The question asks who: name in your sentence the company or body the passages give, "
           "with its passage number.",
 }
+# A second attempt, when the first draft was a bare name or figure.
 SENTENCE_HINT = {
     "fr": "Réponds par une phrase complète qui dit ce que désigne chaque nom ou chiffre, avec son numéro de passage.",
     "en": "Answer with a complete sentence that says what each name or figure is, with its passage number.",
@@ -92,7 +92,7 @@ CELL = {"fr": "D'après le tableau, pour « {row} »{translated} :\n« {cell} »
 # An overview question a table answers: the table's rows, one line each.
 ROWS = {"fr": "Le tableau du rapport y répond ligne par ligne :",
         "en": "The report's table answers it row by row{translated}:"}
-# An overview question a labelled list of the report answers: its items, one line each.
+# A question asking for several things that a labelled list of the report answers: its items, one line each.
 ITEMS = {"fr": "Le rapport en dresse la liste :", "en": "The report lists them{translated}:"}
 # A yes/no question whose premise the report does not make: said of another company, or names it never joins.
 NOT_SAID_OF = {"fr": "Non : le rapport ne dit pas cela de {name}.", "en": "No: the report does not say that of {name}."}

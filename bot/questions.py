@@ -70,7 +70,8 @@ def asks_overview(question: str) -> bool:
 
 
 # 'Quels modèles d'affaires…', 'Which business models does…', 'What kinds of…': a question asking for several
-# things (in English, a plural noun followed by a verb or a preposition: 'Which route fits?' asks for one).
+# things (in English, a plural noun then an auxiliary, an article or a preposition: 'Which route fits?' asks
+# for one).
 _PLURAL = re.compile(r"\bquel(?:le)?s\b|\b(?:which|what)\s+(?:[\w'-]+\s+)?[\w'-]{2,}[^\Wsu]s\s+"
                      r"(?:do|does|did|are|were|can|could|should|would|will|might|may|have|has"
                      r"|the|a|an|in|of|for|to|from|that)\b", re.IGNORECASE)

@@ -124,3 +124,23 @@ def test_a_yes_no_premise_said_of_another_company_is_a_no_or_declined(real_pipel
     else:  # never a yes: the report says it of Philips
         assert answer.text.startswith("No") and "Philips" in answer.text, answer.text
         assert all("Philips" in c.chunk.text for c in answer.citations)
+
+
+@pytest.mark.parametrize("lang,question,labels", [
+    ("en", "What business models does the report describe for entering the market?",
+     ["Joint ventures", "WFOE"]),
+    ("fr", "Quelles incitations gouvernementales le rapport mentionne-t-il ?",
+     ["Initiative Healthy China 2030", "Zones d'innovation et subventions"]),
+])
+def test_a_labelled_list_is_answered_whole_from_the_real_index(real_pipeline, lang, question, labels):
+    from bot.prompts import ITEMS, TRANSLATED
+
+    answer = real_pipeline.answer(question)
+    lead = ITEMS[lang].format(translated=TRANSLATED[lang == "en"][lang])
+    assert answer.text.startswith(lead), answer.text
+    items = answer.text.splitlines()[1:]
+    assert len(items) == len(answer.citations) >= 3
+    assert all(any(label in line for line in items) for label in labels), answer.text
+    for line, citation in zip(items, answer.citations):
+        assert line.endswith(f"[{citation.n}]")
+        assert detect_language(line, default=lang) == lang
