@@ -48,15 +48,13 @@ def whole_list(passages: Sequence[Passage], chunks: Sequence[Chunk], question: s
     if i is None:
         return None
     first, last = _run(chunks, i)
-    starts: dict[str, Chunk] = {}
-    for chunk in chunks[first:last + 1]:
-        match = item_line(chunk.text)
-        if match and not chunk.flagged:
-            starts.setdefault(match["label"].casefold(), chunk)
-    found = {item_line(p.chunk.text)["label"].casefold() for p in passages
-             if p.chunk.id in position and first <= position[p.chunk.id] <= last}
-    labels = [item_line(c.text)["label"] for c in starts.values()]
-    if len(found) < MIN_ITEMS or any(about_title(question, label) for label in labels):
+    label = {j: item_line(chunks[j].text)["label"] for j in range(first, last + 1)}  # each holds an item
+    starts: dict[str, Chunk] = {}  # the item's label, folded -> the passage where it starts
+    for j in range(first, last + 1):
+        if not chunks[j].flagged:
+            starts.setdefault(label[j].casefold(), chunks[j])
+    found = {label[position[p.chunk.id]].casefold() for p in passages if position.get(p.chunk.id) in label}
+    if len(found) < MIN_ITEMS or any(about_title(question, label[position[c.id]]) for c in starts.values()):
         return None
     common = _common_stems([c for c in chunks if c.source == chunks[i].source])
     titles = [chunks[i].section, *(line for c in chunks[first:last + 1] for line in c.text.split("\n")
