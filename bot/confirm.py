@@ -1,24 +1,32 @@
 """A yes/no question that states a figure ('Will the market reach US$16.02 billion by 2030?') is settled
 by the report's own clause, without the model: yes when a passage attaches that figure to what the
-question attaches it to, no when the passages attach it only to another year or class."""
+question attaches it to, no when the passages attach it only to another year or class, and 'the report
+does not give that figure' with the clause it does give for that year, class or thing counted when the
+report states the figure nowhere ('Will the market reach US$20 billion by 2030?')."""
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from bot.binding import Mention, classes_in, mentions, mentions_name, subjects_in
 from bot.chunk import sentences_of
 from bot.glossary import terms_in
 from bot.normalize import figures, fold, normalize_numbers
-from bot.prompts import INSTEAD, SETTLED, TRANSLATED
+from bot.prompts import INSTEAD, NOT_GIVEN, SETTLED, TRANSLATED
 from bot.questions import is_yes_no
 from bot.quote import bare, readable
-from bot.types import Language, Passage
+from bot.types import Chunk, Language, Passage
 
 
 MAX_QUOTE_CHARS = 240
 _CURRENCY = {"US", "USD"}  # 'US' in 'US$16.02 billion' is the figure's currency, not a name to find beside it
+# The scale written after an amount: '18,88 milliards' is not '18.88 million'.
+_SCALES = {"milliard": "e9", "billion": "e9", "bn": "e9", "md": "e9", "mds": "e9", "million": "e6", "mn": "e6",
+           "trillion": "e12", "thousand": "e3", "mille": "e3"}
+_SCALE = re.compile(r"\s*(?:us\$|\$|€)?\s*(" + "|".join(sorted(_SCALES, key=len, reverse=True)) + r")s?\b")
+
+Figure = tuple[str, str, str | None]  # unit, canonical value, scale ('e9') or None when none is written
 
 
 @dataclass(frozen=True)
@@ -31,15 +39,22 @@ class Said:
 @dataclass(frozen=True)
 class Settled:
     yes: bool
-    said: Said  # where the report states the question's figure
+    said: Said | None  # where the report states the question's figure; None when it states it nowhere
     instead: Said | None = None  # for a no: what the report states for the year asked
     asked: str = ""  # the year asked, for a no that has one
 
 
+def report_figures(chunks: Iterable[Chunk]) -> frozenset[Figure]:
+    """Every figure the report states (passages addressed to an assistant left out)."""
+    return frozenset(_figure(m) for c in chunks if not c.flagged for s in sentences_of(c.text) for m in mentions(s))
+
+
 def settle(question: str, passages: Sequence[Passage], language: Language,
-           read: Sequence[str | None] = ()) -> Settled | None:
+           read: Sequence[str | None] = (), stated_in_report: frozenset[Figure] | None = None) -> Settled | None:
     """Yes or no from the passages, or None when the question states no figure, is not a yes/no question,
-    or the passages do not settle it (the figure is not theirs, or not said of what the question names)."""
+    or the passages do not settle it (the figure is not theirs, or not said of what the question names).
+    With the report's figures (`stated_in_report`), a figure the report states nowhere is answered by what
+    the passages state for the same year, class or thing counted, when they state exactly one figure for it."""
     if not is_yes_no(question):
         return None
     claims = [m for m in mentions(question) if m.unit != "label"]
@@ -49,10 +64,12 @@ def settle(question: str, passages: Sequence[Passage], language: Language,
     names = [n for n in dict.fromkeys(subjects_in(question) + terms_in(question)) if n.upper() not in _CURRENCY]
     stated = [(n, m) for n, p in enumerate(passages, 1) for s in sentences_of(p.chunk.text) for m in mentions(s)
               if m.unit == claim.unit and all(mentions_name(name, m.sentence) for name in names)]
-    same = [(n, m) for n, m in stated if m.value == claim.value]
-    if not same:
-        return None
+    same = [(n, m) for n, m in stated if _same(m, claim)]
     counted = _counted(question, claim.value) if claim.unit == "count" else None
+    if not same:
+        if stated_in_report is None or any(_same_figure(f, _figure(claim)) for f in stated_in_report):
+            return None
+        return _not_given(claim, asked_classes, bool(names), counted, stated, language, passages, read)
     confirming = [(n, m) for n, m in same if _confirms(m, claim.years, asked_classes)]
     if confirming:
         said = _in_language(*confirming[0], language, passages, read)
@@ -68,6 +85,37 @@ def settle(question: str, passages: Sequence[Passage], language: Language,
     if instead and instead.words == said.words:
         instead = None  # one sentence states both (an English rendering keeps the French sentence whole)
     return Settled(False, said, instead, ", ".join(sorted(claim.years)) if instead else "")
+
+
+def _not_given(claim: Mention, classes: set[str], named: bool, counted: str | None,
+               stated: list[tuple[int, Mention]], language: Language, passages: Sequence[Passage],
+               read: Sequence[str | None]) -> Settled | None:
+    """'The report does not give that figure. For 2030, it says: …': the one figure the passages state
+    for every year, class, name and thing counted the question attaches its figure to (at least one)."""
+    if not (claim.years or classes or named or counted):
+        return None
+    right = [(n, m) for n, m in stated if _confirms(m, claim.years, classes)]
+    if len({_figure(m) for _, m in right}) != 1:
+        return None  # nothing to set beside it, or several figures to choose from
+    instead = _in_language(*right[0], language, passages, read)
+    if instead is None or not _counts(instead, counted):
+        return None
+    return Settled(False, None, instead, ", ".join(sorted(claim.years)))
+
+
+def _figure(m: Mention) -> Figure:
+    match = _SCALE.match(fold(normalize_numbers(m.segment or m.sentence)).split(m.value.rstrip("%"), 1)[-1]) \
+        if m.unit == "amount" else None
+    return m.unit, m.value, _SCALES[match.group(1)] if match else None
+
+
+def _same_figure(a: Figure, b: Figure) -> bool:
+    """The same unit and value, and the same scale where both write one."""
+    return a[:2] == b[:2] and (a[2] is None or b[2] is None or a[2] == b[2])
+
+
+def _same(stated: Mention, claim: Mention) -> bool:
+    return _same_figure(_figure(stated), _figure(claim))
 
 
 def _counted(question: str, value: str) -> str | None:
@@ -113,5 +161,8 @@ def settled_text(settled: Settled, language: Language) -> str:
         return template[language].format(sentence=said.words, n=said.n,
                                          translated=TRANSLATED[said.translated][language], **more)
 
+    if settled.said is None:
+        lead = NOT_GIVEN[language]
+        return f"{lead} {quoted(INSTEAD[bool(settled.asked)], settled.instead, asked=settled.asked)}."
     text = quoted(SETTLED[settled.yes], settled.said)
-    return f"{text}. {quoted(INSTEAD, settled.instead, asked=settled.asked)}." if settled.instead else f"{text}."
+    return f"{text}. {quoted(INSTEAD[True], settled.instead, asked=settled.asked)}." if settled.instead else f"{text}."

@@ -12,7 +12,7 @@ from bot.cells import cell_for, cell_text
 from bot.checks import Context, Verdict, verify
 from bot.cite import MARKER, markers, split_answer, without_cut_sentence
 from bot.config import Settings
-from bot.confirm import settle, settled_text
+from bot.confirm import report_figures, settle, settled_text
 from bot.embed import Embedder
 from bot.evidence import Evidence, SentenceVectors
 from bot.errors import InputError
@@ -45,6 +45,7 @@ class Pipeline:
         self.retriever = retriever
         self.generator = generator
         self.sentence_vectors = SentenceVectors(embedder)  # the checks' passage sentences, kept between questions
+        self.figures = report_figures(retriever.index.chunks)  # what a question's figure is checked against
 
     def validate(self, question: str, language: Language) -> str:
         question = question.strip()
@@ -114,10 +115,10 @@ class Pipeline:
             return
 
         read = [self.renderings.english(p.chunk) for p in shown] if self.renderings and language == "en" else []
-        settled = settle(question, shown, language, read)
+        settled = settle(question, shown, language, read, self.figures)
         if settled:  # a figure the question states, confirmed or contradicted by the report's own clause
-            yield finish(Verdict(settled_text(settled, language), tuple(dict.fromkeys(
-                [settled.said.n, *([settled.instead.n] if settled.instead else [])])), "", (), 0, ()))
+            cited = [said.n for said in (settled.said, settled.instead) if said]
+            yield finish(Verdict(settled_text(settled, language), tuple(dict.fromkeys(cited)), "", (), 0, ()))
             return
 
         cell = cell_for(question, shown, language, read, leads=len(shown) == 1)

@@ -84,8 +84,12 @@ SETTLED = {True: {"fr": "Oui. Le rapport dit{translated} : « {sentence} » [{n}
                   "en": "Yes. The report says{translated}: “{sentence}” [{n}]"},
            False: {"fr": "Non. Le rapport dit{translated} : « {sentence} » [{n}]",
                    "en": "No. The report says{translated}: “{sentence}” [{n}]"}}
-INSTEAD = {"fr": "Pour {asked}, il dit{translated} : « {sentence} » [{n}]",
-           "en": "For {asked}, it says{translated}: “{sentence}” [{n}]"}
+INSTEAD = {True: {"fr": "Pour {asked}, il dit{translated} : « {sentence} » [{n}]",
+                  "en": "For {asked}, it says{translated}: “{sentence}” [{n}]"},
+           False: {"fr": "Il dit{translated} : « {sentence} » [{n}]",
+                   "en": "It says{translated}: “{sentence}” [{n}]"}}
+# A yes/no question stating a figure the report states nowhere: what it says instead (INSTEAD) follows.
+NOT_GIVEN = {"fr": "Le rapport ne donne pas ce chiffre.", "en": "The report does not give that figure."}
 # A question about one column of a table row: that cell, quoted (several lines for a whole row).
 CELL = {"fr": "D'après le tableau, pour « {row} »{translated} :\n« {cell} » [{n}]",
         "en": "The table says, for “{row}”{translated}:\n“{cell}” [{n}]"}

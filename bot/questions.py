@@ -109,12 +109,16 @@ _WH = re.compile(r"\b(?:what|which|who|whom|whose|how|when|where|why|quel(?:le)?
 
 
 _CLEFT = re.compile(r"^\s*(?:est-ce|c'est|was it|is it)\b", re.IGNORECASE)
+# A statement put as a question by its tag: '…by 2030, right?', '…en 2030, n'est-ce pas ?'
+_TAG = re.compile(r"(?:,|\s)\s*(?:right|correct|true|is that (?:right|correct|true)|isn't it|no|yes"
+                  r"|n'est-ce pas|c'est (?:bien )?(?:ça|cela|exact|vrai)|vrai|exact|non|oui)\s*\?+\s*$", re.IGNORECASE)
 
 
 def is_yes_no(question: str) -> bool:
     """'Is the market expected to reach…?', 'Le marché doit-il atteindre… ?', 'Est-ce Yitu qui… ?' (its 'qui'
-    asks nothing): a question answered yes or no."""
-    return bool(_CLEFT.match(question)) or bool(_YES_NO.search(question)) and not _WH.search(question)
+    asks nothing), '…by 2030, right?': a question answered yes or no."""
+    return bool(_CLEFT.match(question)) or bool(_YES_NO.search(question) or _TAG.search(question.replace("’", "'"))) \
+        and not _WH.search(question)
 
 
 _TOPIC = re.compile(r"^\s*(?:(?:and |et )?(?:what|how) about|(?:et )?qu'en est-il d[eu']s?|et (?:pour |sur )?(?:la |le |les |l')?)?\s*"

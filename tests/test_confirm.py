@@ -1,5 +1,5 @@
 """A yes/no question stating a figure is settled by the report's own clause, without the model."""
-from bot.confirm import settle
+from bot.confirm import report_figures, settle, settled_text
 from bot.questions import is_yes_no
 from bot.types import Chunk, Passage
 
@@ -22,6 +22,9 @@ def test_yes_no_questions_are_told_from_open_ones():
     assert is_yes_no("Est-ce que la NMPA a approuvé 92 dispositifs ?")
     assert not is_yes_no("En quelle année le marché était-il valorisé à 1,59 milliard ?")
     assert not is_yes_no("What is the market size in 2030?")
+    assert is_yes_no("The report says the market will reach 20 billion dollars by 2030, right?")
+    assert is_yes_no("Le marché atteindra 25 milliards en 2030, n’est-ce pas ?")
+    assert not is_yes_no("What is the market worth in 2030, right?")
 
 
 def test_a_figure_of_another_year_is_a_no_with_both_clauses_quoted():
@@ -69,6 +72,46 @@ def test_what_the_passages_do_not_settle_is_left_to_the_model():
     assert settle("Le marché atteindra-t-il 18,88 milliards de dollars US en 2028 ?", undated, "fr") is None
 
 
+def test_a_figure_the_report_states_nowhere_is_answered_by_what_it_states_for_that_year():
+    shown = passages(MARKET, DEVICES)
+    stated = report_figures(p.chunk for p in shown)
+    settled = settle("Le marché atteindra 25 milliards de dollars en 2030, n'est-ce pas ?", shown, "fr", (), stated)
+    assert settled and not settled.yes and settled.said is None and settled.asked == "2030"
+    assert settled.instead.n == 1 and "18,88" in settled.instead.words and "16,02" not in settled.instead.words
+    assert settled_text(settled, "fr") == ("Le rapport ne donne pas ce chiffre. Pour 2030, il dit : « devrait "
+                                           "atteindre 18,88 milliards de dollars US d'ici 2030 » [1].")
+    english = settle("The report says the market will reach 20 billion dollars by 2030, right?", shown, "en",
+                     [MARKET_EN, None], stated)
+    assert settled_text(english, "en").startswith("The report does not give that figure. For 2030, it says "
+                                                  "(translated from French): “The market grew")
+    devices = settle("La NMPA a-t-elle approuvé 100 dispositifs de classe III ?", shown, "fr", (), stated)
+    assert devices.instead.n == 2 and "92 dispositifs" in devices.instead.words and devices.asked == ""
+    assert settled_text(devices, "fr").startswith("Le rapport ne donne pas ce chiffre. Il dit : « À la mi-2024, 92")
+
+
+def test_a_figure_stated_elsewhere_or_bound_to_nothing_is_left_to_the_model():
+    shown = passages(MARKET)
+    elsewhere = report_figures(p.chunk for p in passages(MARKET, "Le marché comptera 99 milliards de dollars US."))
+    assert settle("Le marché doit-il atteindre 99 milliards de dollars US en 2030 ?", shown, "fr", (), elsewhere) \
+        is None  # the report states it, in a passage not retrieved: it is not 'not given'
+    stated = report_figures(p.chunk for p in shown)
+    assert settle("Le rapport cite-t-il 99 milliards ?", shown, "fr", (), stated) is None  # no year, class or name
+    assert settle("Le marché valait-il 99 milliards de dollars US en 2029 ?", shown, "fr", (), stated) is None
+    two = passages("Le marché atteindra 18,88 milliards de dollars US en 2030.",
+                   "Le segment atteindra 4 milliards de dollars US en 2030.")
+    assert settle("Le marché atteindra-t-il 25 milliards de dollars US en 2030 ?", two, "fr", (),
+                  report_figures(p.chunk for p in two)) is None  # two figures for 2030: which one is not said
+
+
+def test_an_amount_of_another_scale_is_not_the_reports_figure():
+    shown = passages(MARKET)
+    stated = report_figures(p.chunk for p in shown)
+    assert ("amount", "18.88", "e9") in stated
+    million = settle("Will the market reach US$18.88 million by 2030?", shown, "en", [MARKET_EN], stated)
+    assert million and not million.yes and million.said is None and "$18.88 billion" in million.instead.words
+    assert settle("Will the market reach US$18.88 billion by 2030?", shown, "en", [MARKET_EN], stated).yes
+
+
 def test_the_pipeline_answers_a_settled_question_without_the_model(settings):
     from bot.index import build_index
     from bot.pipeline import Pipeline
@@ -85,3 +128,8 @@ def test_the_pipeline_answers_a_settled_question_without_the_model(settings):
     assert answer.text.startswith(SETTLED[False]["fr"].split("{")[0])
     assert "2028" in answer.text and "18,88" in answer.text
     assert all("16,02" in c.chunk.text for c in answer.citations) and answer.citations
+    wrong = pipeline.answer("Le marché de l'IA en santé en Chine atteindra 25 milliards de dollars US en 2030, "
+                            "n'est-ce pas ?")
+    assert generator.calls == [] and not wrong.abstained and wrong.text.startswith("Le rapport ne donne pas ce chiffre.")
+    assert "18,88" in wrong.text and [c.chunk.id for c in wrong.citations] == \
+        [c.chunk.id for c in answer.citations if "18,88" in c.chunk.text][:1]
