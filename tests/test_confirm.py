@@ -130,6 +130,7 @@ def test_the_pipeline_answers_a_settled_question_without_the_model(settings):
     assert all("16,02" in c.chunk.text for c in answer.citations) and answer.citations
     wrong = pipeline.answer("Le marché de l'IA en santé en Chine atteindra 25 milliards de dollars US en 2030, "
                             "n'est-ce pas ?")
-    assert generator.calls == [] and not wrong.abstained and wrong.text.startswith("Le rapport ne donne pas ce chiffre.")
+    assert generator.calls == [] and not wrong.abstained
+    assert wrong.text.startswith("Le rapport ne donne pas ce chiffre.")
     assert "18,88" in wrong.text and [c.chunk.id for c in wrong.citations] == \
         [c.chunk.id for c in answer.citations if "18,88" in c.chunk.text][:1]
