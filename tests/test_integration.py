@@ -144,3 +144,16 @@ def test_a_labelled_list_is_answered_whole_from_the_real_index(real_pipeline, la
     for line, citation in zip(items, answer.citations):
         assert line.endswith(f"[{citation.n}]")
         assert detect_language(line, default=lang) == lang
+
+
+@pytest.mark.parametrize("lang,question,words,french", [
+    ("en", "The report says the market will reach 20 billion dollars by 2030, right?", "18.88 billion", "18,88"),
+    ("fr", "Le marché valait 2 milliards de dollars en 2023, n'est-ce pas ?", "1,59 milliard", "1,59"),
+    ("en", "Did the NMPA approve 120 class III AI devices by mid-2024?", "92", "92 dispositifs"),
+])
+def test_a_figure_the_report_does_not_give_is_met_with_the_one_it_gives(real_pipeline, lang, question, words, french):
+    from bot.prompts import NOT_GIVEN
+
+    answer = real_pipeline.answer(question)
+    assert answer.text.startswith(NOT_GIVEN[lang]) and words in answer.text, answer.text
+    assert len(answer.citations) == 1 and french in answer.citations[0].chunk.text
