@@ -129,6 +129,7 @@ def test_a_yes_no_premise_said_of_another_company_is_a_no_or_declined(real_pipel
 @pytest.mark.parametrize("lang,question,labels", [
     ("en", "What business models does the report describe for entering the market?",
      ["Joint ventures", "WFOE"]),
+    ("en", "What are the three entry modes?", ["Joint ventures", "WFOE"]),  # a short English question: 0.24
     ("fr", "Quelles incitations gouvernementales le rapport mentionne-t-il ?",
      ["Initiative Healthy China 2030", "Zones d'innovation et subventions"]),
 ])
