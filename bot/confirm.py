@@ -104,8 +104,11 @@ def _not_given(claim: Mention, classes: set[str], named: bool, counted: str | No
 
 
 def _figure(m: Mention) -> Figure:
-    match = _SCALE.match(fold(normalize_numbers(m.segment or m.sentence)).split(m.value.rstrip("%"), 1)[-1]) \
-        if m.unit == "amount" else None
+    """The figure with the scale written after it, for an amount: ('amount', '18.88', 'e9')."""
+    if m.unit != "amount":
+        return m.unit, m.value, None
+    written = rf"(?<![\d.]){re.escape(m.value)}(?![\d])"
+    match = re.search(written + _SCALE.pattern, fold(normalize_numbers(m.segment or m.sentence)))
     return m.unit, m.value, _SCALES[match.group(1)] if match else None
 
 
