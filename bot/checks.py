@@ -198,6 +198,25 @@ def name_bound(sentence: str, ctx: Context) -> str | Withdrawn:
     return Withdrawn(sentence, "misbound_name", f"[{best.n}] « {best.sentence.strip()[:300]} »")
 
 
+def name_cited(sentence: str, ctx: Context) -> str | Withdrawn:
+    """A sentence naming an actor the question asks about cites a passage naming it, when one of the passages
+    does: 'Tier-2 cities use Deepwise's stroke tool [3]' cites what [3] says of tier-2 cities, while [1] is
+    where Deepwise is named (its tool is used in tier-2 and tier-3 hospitals). The withdrawal quotes the
+    sentence naming the actor that is closest to the claim."""
+    cited = set(markers(sentence))
+    if ctx.evidence is None or not cited:
+        return sentence
+    body = MARKER.sub("", sentence)
+    for actor in (a for a in actors_in(body) if mentions_name(a, ctx.question)):
+        naming = {n for n, p in enumerate(ctx.passages, 1) if mentions_name(actor, p.chunk.text)}
+        if naming and not cited & naming:
+            best = next((s for s in ctx.evidence.sentence_scores(body)
+                         if s.n in naming and mentions_name(actor, s.sentence)), None)
+            detail = f"[{best.n}] « {best.sentence.strip()[:300]} »" if best else actor
+            return Withdrawn(sentence, "misbound_name", detail)
+    return sentence
+
+
 def said_of_another(text: str, name: str, evidence: Evidence) -> Scored | None:
     """The passage sentence `text` says, with `name` taken out, when the passages say it of someone else:
     that sentence does not name `name`, and every one that does is further by more than MISBOUND_NAME_GAP."""
@@ -256,7 +275,8 @@ def cited_where_said(sentence: str, ctx: Context) -> str:
     return MARKER.sub(f"[{best.n}]", sentence)
 
 
-SENTENCE_RULES = (finished, cited_where_said, figure_bound, lower_bound_kept, names_grounded, name_bound)
+SENTENCE_RULES = (finished, cited_where_said, figure_bound, lower_bound_kept, names_grounded, name_bound,
+                  name_cited)
 
 
 # --- answer rules: each returns a refusal reason or "" ------------------------------------------------

@@ -418,3 +418,18 @@ def test_a_name_written_with_or_without_its_space_is_the_same_name():
 ])
 def test_revenue_in_a_question_asks_for_a_figure_only_when_nothing_else_is_asked(question, asks):
     assert asks_quantity(question) is asks
+
+
+def test_a_sentence_about_the_company_asked_for_cites_a_passage_naming_it():
+    ps = passages("Deepwise, par exemple", "particulièrement attrayante dans les villes de niveau 2")
+    evidence = FixedEvidence(ps, {"Deepwise, par exemple": 0.55, "villes de niveau 2": 0.70})
+    question = "Which tier of hospitals uses Deepwise's stroke tool?"
+    wrong = verify("Tier-2 cities use Deepwise's stroke tool [2].", question, ps, evidence)
+    assert wrong.refusal == "misbound_name" and [w.reason for w in wrong.withdrawn] == ["misbound_name"]
+    assert wrong.repair and wrong.repair[0].startswith("[1] «") and "Deepwise, par exemple" in wrong.repair[0]
+    right = verify("Deepwise's stroke tool is used in tier 2 and 3 hospitals [1].", question, ps, evidence)
+    assert right.refusal == "" and right.cited == (1,)
+    both = verify("Deepwise's stroke tool is used in tier 2 and 3 hospitals [1][2].", question, ps, evidence)
+    assert both.refusal == ""  # one of its passages names Deepwise
+    other = verify("Tier-2 cities use AI hospital IT integration [2].", question, ps, evidence)
+    assert other.refusal == ""  # names no company the question asks about
