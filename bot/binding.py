@@ -39,6 +39,19 @@ class Mention:
     segment: str = ""  # the words that state it: "1.59 milliard de dollars US en 2023"
 
 
+_CURRENCIES = (("usd", re.compile(r"us\$|\$|\busd\b|\bdollars?\b", re.IGNORECASE)),
+               ("eur", re.compile(r"€|\beuros?\b|\beur\b", re.IGNORECASE)),
+               ("cny", re.compile(r"¥|\byuans?\b|\brmb\b|\bcny\b|\brenminbi\b", re.IGNORECASE)))
+
+
+def currency_of(mention: Mention) -> str | None:
+    """The currency an amount is written in ('18,88 milliards de dollars US' -> 'usd'), None if none is."""
+    if mention.unit != "amount":
+        return None
+    found = [code for code, pattern in _CURRENCIES if pattern.search(mention.segment or mention.sentence)]
+    return found[0] if len(found) == 1 else None
+
+
 def years_in(text: str) -> set[str]:
     return set(YEAR.findall(normalize_numbers(text)))
 
@@ -133,10 +146,14 @@ def specific(name: str) -> bool:
 
 def subjects_in(question: str) -> list[str]:
     """The names a question is about. In a Title Case question, capitals say nothing: only acronyms
-    and rare words count; elsewhere every name does ('Japon', 'Shanghai')."""
-    words = [w for w in re.findall(r"[^\W\d_]{4,}", question)]
-    title_case = words and sum(w[0].isupper() for w in words) > len(words) / 2
+    and rare words count; elsewhere every name does ('Japon', 'Shanghai', 'Ping An Good Doctor'). The
+    words of a name of several words do not make a question Title Case ('Quel est le chiffre d'affaires
+    de Ping An Good Doctor ?')."""
     names = names_in(question)
+    within = {w for n in names if len(n.split()) > 1 for w in n.split()}
+    words = [w for w in re.findall(r"[^\W\d_]{4,}", question)]
+    words = [w for w in words if w not in within] or words
+    title_case = words and sum(w[0].isupper() for w in words) > len(words) / 2
     return [n for n in names if specific(n)] if title_case else names
 
 

@@ -5,8 +5,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bot.binding import (Mention, classes_in, expected_unit, mentions, mentions_name, names_in, rare, specific,
-                         subjects_in, years_in)
+from bot.binding import (Mention, classes_in, currency_of, expected_unit, mentions, mentions_name, names_in, rare,
+                         specific, subjects_in, years_in)
 from bot.chunk import sentences_of
 from bot.cite import MARKER, check_answer, markers, sentence_figures, split_answer
 from bot.evidence import Evidence, Scored
@@ -103,6 +103,10 @@ def figure_bound(sentence: str, ctx: Context) -> str | Withdrawn:
         same = [m for m in same if m.unit != "label"]
         if not same:
             continue  # not a figure the passages state as one (the figure check already ran)
+        currency = currency_of(claim)
+        if currency and all(currency_of(m) not in (None, currency) for m in same):
+            return Withdrawn(sentence, "misbound_figure",
+                             f"{claim.value}: {currency_of(same[0])} in « {same[0].sentence.strip()[:160]} »")
         years = claim.years or ctx.asked_years
         fitting = [m for m in same if _fits(m, years, classes, ctx.asked_names, names)]
         if not fitting:

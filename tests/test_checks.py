@@ -30,6 +30,10 @@ DEVICES = passages("92 dispositifs", "38 000+")
     ("Quel est le chiffre d'affaires annuel de JD Health ?", "Le chiffre d'affaires est de 16,02 milliards de dollars US [1]."),
     ("What is JD Health's annual revenue?", "JD Health's revenue is US$18.88 billion [1]."),
     ("How many class II AI devices had the NMPA approved by mid-2024?", "The NMPA had approved 92 devices by mid-2024 [1]."),
+    # another currency than the passage's
+    ("What is the market worth in 2028 in euros?", "The market is worth 16.02 billion euros in 2028 [1]."),
+    # the whole market's figure given as a company's (a name of several words in a short question)
+    ("Quel est le chiffre d'affaires de Ping An Good Doctor en 2023 ?", "1,59 milliard de dollars US [1]."),
 ])
 def test_a_figure_attached_to_something_else_is_declined_with_its_reason(question, draft):
     ps = DEVICES if "92" in draft else MARKET
@@ -47,11 +51,26 @@ def test_a_figure_attached_to_something_else_is_declined_with_its_reason(questio
     ("How many class III AI devices had the NMPA approved by mid-2024?",
      "By mid-2024, the NMPA had approved 92 AI-powered class III medical devices [1]."),
     ("What CAGR does the report give?", "The market grows at a CAGR of 42.5% [1]."),
+    ("What is the market worth in 2028?", "The market is projected to be worth 16.02 billion US dollars by 2028 [1]."),
 ])
 def test_a_figure_bound_as_the_passage_binds_it_stands(question, draft):
     ps = DEVICES if "92" in draft else MARKET
     verdict = verify(draft, question, ps)
     assert verdict.refusal == "" and verdict.cited == (1,), verdict
+
+
+def test_a_company_of_several_words_is_what_a_short_question_is_about():
+    from bot.binding import subjects_in
+
+    assert subjects_in("Quel est le chiffre d'affaires de Ping An Good Doctor en 2023 ?") == ["Ping An Good Doctor"]
+    assert subjects_in("Quel rôle joue Tencent Miying ?") == ["Tencent Miying"]
+    assert subjects_in("What Is The Market Size In 2030?") == []  # Title Case: capitals say nothing
+
+
+def test_the_repair_quotes_no_clause_of_another_company():
+    verdict = verify("16,02 milliards de dollars US [1].", "Quel est le chiffre d'affaires de Ping An Good Doctor en 2023 ?",
+                     MARKET)
+    assert verdict.refusal and not any("1,59" in quote for quote in verdict.repair)
 
 
 def test_the_repair_quotes_the_clause_that_holds_the_asked_year():
