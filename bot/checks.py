@@ -43,6 +43,11 @@ _YES = re.compile(r"^\W*(?:yes|oui)\b", re.IGNORECASE)
 _UNFINISHED = re.compile(r"\b(?:is|are|was|were|be|the|a|an|est|sont|sera|seront|le|la|les|un|une)\s*$",
                          re.IGNORECASE)
 _TITLE = re.compile(r"\b(?:Mr|Mrs|Ms|Dr|Prof|M|Mme|Mlle)\.?\s+([A-Z][\w'’-]+)")
+# A named institution ("Shanghai Hospital", "Peking University", "Hôpital Ruijin"): its name must be the
+# passages' own, even when each of its words is ('Shanghai' and 'hospital' both are).
+_INSTITUTION = re.compile(r"(?:[A-Z][\w'’-]+\s+){1,4}(?:Hospital|University|Institute|Clinic|Medical Cent(?:er|re))\b"
+                          r"|\b(?:Hôpital|Université|Institut|Clinique|Centre hospitalier)\s+"
+                          r"(?:(?:de la|de|du|des)\s+|d['’])?[A-Z][\w'’-]+")
 # "WFOE (Workforce Outsourcing Enterprise)" or "Workforce Outsourcing Enterprise (WFOE)": an acronym's
 # expansion, in parentheses after it, or as capitalised words right before it.
 _EXPANSION = re.compile(r"\b([A-Z]{2,6})\s*\(([^()]{4,80})\)"
@@ -179,6 +184,10 @@ def names_grounded(sentence: str, ctx: Context) -> str | Withdrawn:
     for person in _TITLE.findall(MARKER.sub("", sentence)):
         if not mentions_name(person, source):
             return Withdrawn(sentence, "ungrounded_name", person)
+    read = fold(" ".join(ctx.evidence.texts if ctx.evidence else [source]))
+    for institution in _INSTITUTION.findall(MARKER.sub("", sentence)):
+        if fold(institution) not in read:
+            return Withdrawn(sentence, "ungrounded_name", institution)
     for name in names_in(MARKER.sub("", sentence)):
         for word in re.split(r"[\s-]+", name):
             if (rare(word) or word.isupper() and len(word) >= 2) and not grounded(word):

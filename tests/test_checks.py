@@ -93,6 +93,21 @@ def test_an_invented_expansion_is_removed_and_the_sentence_kept():
     assert "wholly foreign-owned enterprise" in right.text
 
 
+@pytest.mark.parametrize("draft,kept", [
+    ("Shanghai Hospital a testé l'outil de Deepwise [1].", False),  # each word is the report's, the name is not
+    ("Deepwise's stroke tool was tested at Ruijin Hospital in Shanghai [1].", False),
+    ("L'outil de Deepwise est utilisé à l'Hôpital Ruijin [1].", False),
+    ("Deepwise's stroke tool is used in tier-2 and tier-3 Hospitals [1].", True),  # a kind of hospital, not one
+    ("L'outil de Deepwise est utilisé dans les hôpitaux de niveau 2 et 3 [1].", True),
+])
+def test_an_invented_hospital_or_university_withdraws_its_sentence(draft, kept):
+    ps = passages("Deepwise, par exemple")
+    verdict = verify(draft, "Quel hôpital de Shanghai a testé l'outil de Deepwise ?", ps)
+    assert (verdict.refusal == "") is kept, verdict
+    if not kept:
+        assert [w.reason for w in verdict.withdrawn] == ["ungrounded_name"]
+
+
 def test_an_invented_person_or_company_withdraws_its_sentence():
     ps = passages("Ali Health, JD Health")
     verdict = verify("Ping An Good Doctor dominates rural telemedicine [1]. It is directed by Mr. Li [1].",
