@@ -212,21 +212,35 @@ def name_bound(sentence: str, ctx: Context) -> str | Withdrawn:
 
 
 def name_cited(sentence: str, ctx: Context) -> str | Withdrawn:
-    """A sentence naming an actor the question asks about cites a passage naming it, when one of the passages
-    does: 'Tier-2 cities use Deepwise's stroke tool [3]' cites what [3] says of tier-2 cities, while [1] is
-    where Deepwise is named (its tool is used in tier-2 and tier-3 hospitals). The withdrawal quotes the
-    sentence naming the actor that is closest to the claim."""
+    """A sentence naming an actor cites a passage naming it, when one of the passages does. About an actor
+    the question asks about, it is withdrawn otherwise: 'Tier-2 cities use Deepwise's stroke tool [3]'
+    cites what [3] says of tier-2 cities, while [1] is where Deepwise is named (its tool is used in tier-2
+    and tier-3 hospitals); the withdrawal quotes the sentence naming the actor closest to the claim. About
+    another actor, the citation of a sentence citing one passage moves to the one passage naming every actor
+    it names and holding its figures ('The report also names Shukun Technology [1]' -> [2]); otherwise it
+    is withdrawn ('Ping An Smart Healthcare and United Imaging Healthcare were pioneers in smart hospitals
+    [2]': no passage names both)."""
     cited = set(markers(sentence))
     if ctx.evidence is None or not cited:
         return sentence
     body = MARKER.sub("", sentence)
-    for actor in (a for a in actors_in(body) if mentions_name(a, ctx.question)):
-        naming = {n for n, p in enumerate(ctx.passages, 1) if mentions_name(actor, p.chunk.text)}
-        if naming and not cited & naming:
-            best = next((s for s in ctx.evidence.sentence_scores(body)
-                         if s.n in naming and mentions_name(actor, s.sentence)), None)
-            detail = f"[{best.n}] « {best.sentence.strip()[:300]} »" if best else actor
-            return Withdrawn(sentence, "misbound_name", detail)
+    texts = [p.chunk.text for p in ctx.passages]
+    # Its actors, and the names of several common words a passage gives ('United Imaging Healthcare')
+    actors = [n for n in dict.fromkeys(names_in(body)) if not n.isupper() and not terms_in(n)
+              and (specific(n) or len(n.split()) > 1 and any(mentions_name(n, text) for text in texts))]
+    for actor in actors:
+        naming = {n for n, text in enumerate(texts, 1) if mentions_name(actor, text)}
+        if not naming or cited & naming:
+            continue
+        if len(cited) == 1 and not mentions_name(actor, ctx.question):
+            whole = [n for n, text in enumerate(texts, 1) if all(mentions_name(a, text) for a in actors)
+                     and sentence_figures(sentence) <= set(figures(text))]
+            if len(whole) == 1:
+                return MARKER.sub(f"[{whole[0]}]", sentence)
+        best = next((s for s in ctx.evidence.sentence_scores(body)
+                     if s.n in naming and mentions_name(actor, s.sentence)), None)
+        detail = f"[{best.n}] « {best.sentence.strip()[:300]} »" if best else actor
+        return Withdrawn(sentence, "misbound_name", detail)
     return sentence
 
 

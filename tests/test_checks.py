@@ -409,8 +409,9 @@ SHUKUN = passages("Deepwise, par exemple", "Infervision, DeepWise et Shukun Tech
 @pytest.mark.parametrize("draft,scores,cited", [
     # said by the second passage, cited to the first: the citation moves
     ("The report also names Shukun Technology among imaging companies [1].", (0.40, 0.75), (2,)),
-    ("The report also names Shukun Technology among imaging companies [1].", (0.60, 0.70), (1,)),  # too close to tell
-    ("It names Shukun Technology [1].", (0.20, 0.90), (1,)),  # too short to tell by meaning
+    # too close to tell, or too short to tell by meaning: told by the name, which only the second passage gives
+    ("The report also names Shukun Technology among imaging companies [1].", (0.60, 0.70), (2,)),
+    ("It names Shukun Technology [1].", (0.20, 0.90), (2,)),
     # the first passage names Deepwise, the second does too: moved; one holding a figure the other lacks: kept
     ("Deepwise partners with local hospitals and global pharmaceutical firms [1].", (0.40, 0.80), (2,)),
     ("Deepwise detects ischemic strokes on CT scans in tier 2 and 3 hospitals [1].", (0.40, 0.80), (1,)),
@@ -467,3 +468,15 @@ def test_a_sentence_about_the_company_asked_for_cites_a_passage_naming_it():
     assert both.refusal == ""  # one of its passages names Deepwise
     other = verify("Tier-2 cities use AI hospital IT integration [2].", question, ps, evidence)
     assert other.refusal == ""  # names no company the question asks about
+
+
+def test_a_sentence_joining_a_company_its_passage_does_not_name_is_withdrawn():
+    ps = passages("Ping An Smart Healthcare a été pionnier", "United Imaging Healthcare et Tencent Miying")
+    evidence = FixedEvidence(ps, {"Ping An Smart Healthcare": 0.70, "United Imaging Healthcare": 0.50})
+    question = "Which two companies does the report say partnered to build smart hospitals?"
+    joined = verify("Ping An Smart Healthcare and United Imaging Healthcare were pioneers in smart hospitals [1].",
+                    question, ps, evidence)
+    assert joined.refusal == "misbound_name" and [w.reason for w in joined.withdrawn] == ["misbound_name"]
+    alone = verify("Ping An Smart Healthcare was a pioneer in smart hospitals [1].", question, ps, evidence)
+    assert alone.refusal == "" and alone.cited == (1,)
+
