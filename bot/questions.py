@@ -110,15 +110,15 @@ _WH = re.compile(r"\b(?:what|which|who|whom|whose|how|when|where|why|quel(?:le)?
 
 _CLEFT = re.compile(r"^\s*(?:est-ce|c'est|was it|is it)\b", re.IGNORECASE)
 # A statement put as a question by its tag: '…by 2030, right?', '…en 2030, n'est-ce pas ?'
-_TAG = re.compile(r"(?:,|\s)\s*(?:right|correct|true|is that (?:right|correct|true)|isn't it|no|yes"
-                  r"|n'est-ce pas|c'est (?:bien )?(?:ça|cela|exact|vrai)|vrai|exact|non|oui)\s*\?+\s*$", re.IGNORECASE)
+_TAG = re.compile(r"(?:,\s*(?:right|correct|true|no|yes|vrai|exact|non|oui)|(?:,|\s)\s*(?:is that (?:right|correct"
+                  r"|true)|isn't it|n'est-ce pas|c'est (?:bien )?(?:ça|cela|exact|vrai)))\s*\?+\s*$", re.IGNORECASE)
 
 
 def is_yes_no(question: str) -> bool:
     """'Is the market expected to reach…?', 'Le marché doit-il atteindre… ?', 'Est-ce Yitu qui… ?' (its 'qui'
     asks nothing), '…by 2030, right?': a question answered yes or no."""
-    return bool(_CLEFT.match(question)) or bool(_YES_NO.search(question) or _TAG.search(question.replace("’", "'"))) \
-        and not _WH.search(question)
+    tagged = _TAG.search(question.replace("’", "'"))
+    return bool(_CLEFT.match(question)) or bool(_YES_NO.search(question) or tagged) and not _WH.search(question)
 
 
 _TOPIC = re.compile(r"^\s*(?:(?:and |et )?(?:what|how) about|(?:et )?qu'en est-il d[eu']s?|et (?:pour |sur )?(?:la |le |les |l')?)?\s*"
