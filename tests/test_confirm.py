@@ -25,6 +25,7 @@ def test_yes_no_questions_are_told_from_open_ones():
     assert is_yes_no("The report says the market will reach 20 billion dollars by 2030, right?")
     assert is_yes_no("Le marché atteindra 25 milliards en 2030, n’est-ce pas ?")
     assert not is_yes_no("What is the market worth in 2030, right?")
+    assert not is_yes_no("Le chiffre exact ?")  # a one-word tag needs its comma
 
 
 def test_a_figure_of_another_year_is_a_no_with_both_clauses_quoted():
