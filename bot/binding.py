@@ -44,6 +44,21 @@ _CURRENCIES = (("usd", re.compile(r"us\$|\$|\busd\b|\bdollars?\b", re.IGNORECASE
                ("cny", re.compile(r"¥|\byuans?\b|\brmb\b|\bcny\b|\brenminbi\b", re.IGNORECASE)))
 
 
+# The scale written after an amount: '18,88 milliards' is not '18.88 million'.
+_SCALES = {"milliard": "e9", "billion": "e9", "bn": "e9", "md": "e9", "mds": "e9", "million": "e6", "mn": "e6",
+           "trillion": "e12", "thousand": "e3", "mille": "e3"}
+_SCALE = re.compile(r"\s*(?:us\$|\$|€)?\s*(" + "|".join(sorted(_SCALES, key=len, reverse=True)) + r")s?\b")
+
+
+def scale_of(mention: Mention) -> str | None:
+    """The scale written right after an amount ('18,88 milliards' -> 'e9'), None if none is."""
+    if mention.unit != "amount":
+        return None
+    written = rf"(?<![\d.]){re.escape(mention.value)}(?![\d])"
+    match = re.search(written + _SCALE.pattern, fold(normalize_numbers(mention.segment or mention.sentence)))
+    return _SCALES[match.group(1)] if match else None
+
+
 def currency_of(mention: Mention) -> str | None:
     """The currency an amount is written in ('18,88 milliards de dollars US' -> 'usd'), None if none is."""
     if mention.unit != "amount":

@@ -184,8 +184,9 @@ def names_grounded(sentence: str, ctx: Context) -> str | Withdrawn:
     for person in _TITLE.findall(MARKER.sub("", sentence)):
         if not mentions_name(person, source):
             return Withdrawn(sentence, "ungrounded_name", person)
-    read = fold(" ".join(ctx.evidence.texts if ctx.evidence else [source]))
-    for institution in _INSTITUTION.findall(MARKER.sub("", sentence)):
+    institutions = _INSTITUTION.findall(MARKER.sub("", sentence))
+    read = fold(" ".join(ctx.evidence.texts if ctx.evidence else [source])) if institutions else ""
+    for institution in institutions:
         if fold(institution) not in read:
             return Withdrawn(sentence, "ungrounded_name", institution)
     for name in names_in(MARKER.sub("", sentence)):

@@ -9,7 +9,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from bot.binding import Mention, classes_in, mentions, mentions_name, subjects_in
+from bot.binding import Mention, classes_in, mentions, mentions_name, scale_of, subjects_in
 from bot.chunk import sentences_of
 from bot.glossary import terms_in
 from bot.normalize import figures, fold, normalize_numbers
@@ -21,11 +21,6 @@ from bot.types import Chunk, Language, Passage
 
 MAX_QUOTE_CHARS = 240
 _CURRENCY = {"US", "USD"}  # 'US' in 'US$16.02 billion' is the figure's currency, not a name to find beside it
-# The scale written after an amount: '18,88 milliards' is not '18.88 million'.
-_SCALES = {"milliard": "e9", "billion": "e9", "bn": "e9", "md": "e9", "mds": "e9", "million": "e6", "mn": "e6",
-           "trillion": "e12", "thousand": "e3", "mille": "e3"}
-_SCALE = re.compile(r"\s*(?:us\$|\$|€)?\s*(" + "|".join(sorted(_SCALES, key=len, reverse=True)) + r")s?\b")
-
 Figure = tuple[str, str, str | None]  # unit, canonical value, scale ('e9') or None when none is written
 
 
@@ -104,12 +99,8 @@ def _not_given(claim: Mention, classes: set[str], named: bool, counted: str | No
 
 
 def _figure(m: Mention) -> Figure:
-    """The figure with the scale written after it, for an amount: ('amount', '18.88', 'e9')."""
-    if m.unit != "amount":
-        return m.unit, m.value, None
-    written = rf"(?<![\d.]){re.escape(m.value)}(?![\d])"
-    match = re.search(written + _SCALE.pattern, fold(normalize_numbers(m.segment or m.sentence)))
-    return m.unit, m.value, _SCALES[match.group(1)] if match else None
+    """The figure with its scale, for an amount: ('amount', '18.88', 'e9')."""
+    return m.unit, m.value, scale_of(m)
 
 
 def _same_figure(a: Figure, b: Figure) -> bool:
