@@ -48,6 +48,10 @@ TERMS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("hôpitaux intelligents", "smart hospitals", ("smart hospital",)),
     ("découverte de médicaments", "drug discovery", ("découverte intelligente de médicaments", "smart drug discovery")),
     ("Imagerie médicale", "medical imaging", ()),
+    ("alimentés par l'IA", "AI-powered", ("powered by AI", "AI powered")),  # not "food" ('aliment')
+    ("alimentées par l'IA", "AI-powered", ("powered by AI", "AI powered")),
+    ("alimenté par l'IA", "AI-powered", ("powered by AI", "AI powered")),
+    ("alimentée par l'IA", "AI-powered", ("powered by AI", "AI powered")),
     ("Chine", "China", ()),
     ("IA", "AI", ()),
 )

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from bot.chunk import sentences_of
@@ -35,12 +35,14 @@ def item_line(text: str) -> re.Match[str] | None:
     return next((m for m in map(_ITEM.match, text.split("\n")) if m), None)
 
 
-def whole_list(passages: Sequence[Passage], chunks: Sequence[Chunk], question: str) -> tuple[Passage, ...] | None:
+def whole_list(passages: Sequence[Passage], chunks: Sequence[Chunk], question: str,
+               english: Callable[[str], str | None] | None = None) -> tuple[Passage, ...] | None:
     """For a question asking for several things: when the closest passage is an item of a labelled list, another
     item of it is among the passages found, and the question is about that list (it shares a word with the
     list's heading or the sentence opening it, other than the words most of its document uses, and names none
     of its items: a question naming one asks about that one), the passage where each item starts, in the
-    report's order. None otherwise."""
+    report's order. None otherwise. `english(line)`, for an English question, is a line's English rendering:
+    'entry' is compared with 'the following entry modes', not with 'les modes d'entrée suivants'."""
     if not passages or item_line(passages[0].chunk.text) is None:
         return None
     position = {c.id: i for i, c in enumerate(chunks)}
@@ -54,11 +56,18 @@ def whole_list(passages: Sequence[Passage], chunks: Sequence[Chunk], question: s
         if not chunks[j].flagged:
             starts.setdefault(label[j].casefold(), chunks[j])
     found = {label[position[p.chunk.id]].casefold() for p in passages if position.get(p.chunk.id) in label}
-    if len(found) < MIN_ITEMS or any(about_title(question, label[position[c.id]]) for c in starts.values()):
+    labels = [label[position[c.id]] for c in starts.values()]
+    if english is not None:
+        labels += [m["label"] for c in starts.values() if (m := item_line(_english_text(c.text, english)))]
+    if len(found) < MIN_ITEMS or any(about_title(question, name) for name in labels):
         return None
-    common = _common_stems([c for c in chunks if c.source == chunks[i].source])
+    document = [c.text for c in chunks if c.source == chunks[i].source]
+    common = _common_stems(document)
     titles = [chunks[i].section, *(line for c in chunks[first:last + 1] for line in c.text.split("\n")
                                    if line.rstrip().endswith(":") and not item_line(line))]
+    if english is not None:
+        common |= _common_stems([_english_text(text, english) for text in document])
+        titles += [r for title in titles if (r := english(title))]
     if not any(about_title(question, title, common) for title in titles):
         return None
     best = {p.chunk.id: p for p in passages}
@@ -67,10 +76,15 @@ def whole_list(passages: Sequence[Passage], chunks: Sequence[Chunk], question: s
                  for n, c in enumerate(starts.values(), 1))
 
 
-def _common_stems(chunks: Sequence[Chunk]) -> frozenset[str]:
+def _english_text(text: str, english: Callable[[str], str | None]) -> str:
+    """A passage's lines in English, those without a rendering left out."""
+    return "\n".join(r for line in text.split("\n") if (r := english(line)))
+
+
+def _common_stems(texts: Sequence[str]) -> frozenset[str]:
     """The words (stems) a quarter or more of a document's passages use: its topic, which says nothing of a list."""
-    counts = Counter(stem for c in chunks for stem in stems(c.text))
-    return frozenset(stem for stem, n in counts.items() if n >= COMMON_SHARE * len(chunks))
+    counts = Counter(stem for text in texts for stem in stems(text))
+    return frozenset(stem for stem, n in counts.items() if n >= COMMON_SHARE * len(texts))
 
 
 def _run(chunks: Sequence[Chunk], i: int) -> tuple[int, int]:

@@ -91,7 +91,8 @@ class Pipeline:
         # naming no company, zone or law (those ask about what the passages say of it).
         chunks = self.retriever.index.chunks
         table = whole_table(clean, chunks, self.settings.table_max_rows + 1) if asks_overview(question) else None
-        listed = whole_list(clean, chunks, question) \
+        english = self.renderings.line if self.renderings and language == "en" else None
+        listed = whole_list(clean, chunks, question, english) \
             if not table and not history and asks_list(question) and not _names(question) else None
         shown = _numbered(table or listed or focus(clean, self.settings.table_focus_margin))
         passages = shown + _numbered([p for p in retrieved if p.chunk.flagged], len(shown) + 1)
