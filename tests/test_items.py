@@ -56,6 +56,19 @@ def test_a_list_ends_with_its_document():
     assert [p.chunk.id for p in whole_list(passages, everything, QUESTION)] == ["c2", "c4", "c5"]
 
 
+def test_an_english_question_is_compared_with_the_english_of_the_lists_heading():
+    english = {WFOE.split("\n")[0]: "Foreign companies should consider the following entry structures:",
+               JV.split("\n")[0]: JV_EN, LICENCE: LICENCE_EN, WFOE.split("\n")[1]: WFOE_EN.split("\n")[1]}.get
+    question = "What are the main ways a foreign company can structure its entry into the market?"
+    assert whole_list(found(5, 2), chunks(), question) is None  # no French word of the heading in it
+    assert [p.chunk.id for p in whole_list(found(5, 2), chunks(), question, english)] == ["c2", "c4", "c5"]
+    # an item named as its English rendering names it ('licensing', not 'licences') is asked about alone
+    about_one = "How does licensing structure an entry?"
+    assert whole_list(found(5, 2), chunks(), about_one, english) is None
+    heading_only = {WFOE.split("\n")[0]: english(WFOE.split("\n")[0])}.get
+    assert whole_list(found(5, 2), chunks(), about_one, heading_only)  # 'licences' alone is not 'licensing'
+
+
 @pytest.mark.parametrize("ids, question", [
     ((1, 2, 4), QUESTION),  # the closest passage is not an item
     ((2, 3, 1), QUESTION),  # one item found, twice

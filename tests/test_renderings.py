@@ -118,6 +118,10 @@ def test_a_rendering_keeps_no_french_word_and_gives_each_report_term_its_english
     assert not faithful(queues, "Hospitals improve patient file management and the billing of patients.")
     assert not faithful("Les données de santé doivent être traitées en Chine.",
                         "The health data must be traitées in China.")
+    # 'alimentés par l'IA' is AI-powered, not food ('aliment')
+    powered = "Les entreprises étrangères mettent sur le marché des produits de santé alimentés par l'IA."
+    assert faithful(powered, "Foreign companies bring AI-powered health products to market.")
+    assert not faithful(powered, "Foreign companies bring food and health products using AI to market.")
     # British spellings and English words French also uses are English
     assert faithful("La localisation des données est une priorité du programme.",
                     "Data localisation is a priority of the programme.")
