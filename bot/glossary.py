@@ -52,6 +52,8 @@ TERMS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("alimentées par l'IA", "AI-powered", ("powered by AI", "AI powered")),
     ("alimenté par l'IA", "AI-powered", ("powered by AI", "AI powered")),
     ("alimentée par l'IA", "AI-powered", ("powered by AI", "AI powered")),
+    ("classe III", "class III", ("class-III", "class 3")),  # not "III-class"
+    ("classe II", "class II", ("class-II", "class 2")),
     ("Chine", "China", ()),
     ("IA", "AI", ()),
 )
@@ -66,6 +68,14 @@ que quoi comment pourquoi quand combien selon oui non dans pour par sur avec san
 china chinese chine chinois chinoise chinoises ai ia us usd ii iii part partie report rapport passage
 passages note answer reponse question source sources i mr ms dr m mme class classe iv
 """.split())
+
+# Words that say what something is like, not what a question is about: rendered and kept in English like
+# the other terms, but no subject that a figure or name must be attached to ('the AI-powered market' asks
+# about the market). The country and the field are in every passage.
+_NO_SUBJECT = frozenset({"Chine", "IA", "alimentés par l'IA", "alimentées par l'IA", "alimenté par l'IA",
+                         "alimentée par l'IA", "classe III", "classe II"})
+_EVERYWHERE = ("Chine", "IA")
+
 
 def _term(form: str) -> str:
     """A term as a whole word: 'villes de niveau 2' is not in 'villes de niveau 2-3'."""
@@ -110,7 +120,7 @@ def french_terms(question: str) -> list[str]:
     folded = fold(question)
     found = []
     for (fr, en, others), group in zip(TERMS, _GROUPS):
-        if fr in ("Chine", "IA"):
+        if fr in _NO_SUBJECT:
             continue
         if any(re.search(_term(form), folded) for form in group[1:]):
             found.append(fr)
@@ -121,7 +131,7 @@ def terms_in(text: str) -> list[str]:
     """The report terms a text uses, in the form it uses them (folded): 'telemedicine', 'TCAC'."""
     folded = fold(text)
     return [next(f for f in group if re.search(_term(f), folded))
-            for (fr, _, _), group in zip(TERMS, _GROUPS) if fr not in ("Chine", "IA")
+            for (fr, _, _), group in zip(TERMS, _GROUPS) if fr not in _NO_SUBJECT
             and any(re.search(_term(f), folded) for f in group)]
 
 
@@ -129,11 +139,11 @@ def english_terms(text: str) -> list[tuple[str, str]]:
     """(French, English) for the report terms a passage uses: shown to the model for English answers."""
     folded = fold(text)
     return [(fr, en) for (fr, en, _), group in zip(TERMS, _GROUPS)
-            if fr not in ("Chine", "IA") and re.search(_term(group[0]), folded)]
+            if fr not in _EVERYWHERE and re.search(_term(group[0]), folded)]
 
 
 _LEFT_IN_FRENCH = [(re.compile(_term(fr), re.IGNORECASE), en)
-                   for fr, en, _ in TERMS if fr not in ("Chine", "IA") and len(fr) >= 3]
+                   for fr, en, _ in TERMS if fr not in _EVERYWHERE and len(fr) >= 3]
 
 
 def english_wording(text: str) -> str:

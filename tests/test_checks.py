@@ -52,6 +52,11 @@ def test_a_figure_attached_to_something_else_is_declined_with_its_reason(questio
      "By mid-2024, the NMPA had approved 92 AI-powered class III medical devices [1]."),
     ("What CAGR does the report give?", "The market grows at a CAGR of 42.5% [1]."),
     ("What is the market worth in 2028?", "The market is projected to be worth 16.02 billion US dollars by 2028 [1]."),
+    # 'AI-powered' says what the market is like: the figure need not be attached to those words
+    ("How big will China's AI-powered healthcare market be in 2030?",
+     "China's AI-powered healthcare market should reach US$18.88 billion by 2030 [1]."),
+    ("Quelle sera la taille du marché des solutions alimentées par l'IA en 2030 ?",
+     "Le marché atteindra 18,88 milliards de dollars US d'ici 2030 [1]."),
 ])
 def test_a_figure_bound_as_the_passage_binds_it_stands(question, draft):
     ps = DEVICES if "92" in draft else MARKET

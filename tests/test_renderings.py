@@ -122,6 +122,9 @@ def test_a_rendering_keeps_no_french_word_and_gives_each_report_term_its_english
     powered = "Les entreprises étrangères mettent sur le marché des produits de santé alimentés par l'IA."
     assert faithful(powered, "Foreign companies bring AI-powered health products to market.")
     assert not faithful(powered, "Foreign companies bring food and health products using AI to market.")
+    devices = "À la mi-2024, 92 dispositifs médicaux de classe III avaient été approuvés par la NMPA."
+    assert faithful(devices, "By mid-2024, 92 class III medical devices had been approved by the NMPA.")
+    assert not faithful(devices, "By mid-2024, 92 III-class medical devices had been approved by the NMPA.")
     # British spellings and English words French also uses are English
     assert faithful("La localisation des données est une priorité du programme.",
                     "Data localisation is a priority of the programme.")
