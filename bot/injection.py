@@ -28,6 +28,9 @@ _EN_RULES = r"(?:instructions?|prompts?|directives?|guidelines|guardrails|rules|
 _FR_VERB = (r"(?:ignore[rsz]?|oublie[rsz]?|outrepasse[rsz]?|contourne[rsz]?|ne (?:tiens|tenez) (?:pas|plus) compte"
             r"|(?:fais|faites) abstraction)")
 _FR_RULES = r"(?:instructions?|consignes?|directives?|regles|prompts?|invites?)\b"
+_SAY = r"(?:say|state|answer|reply|respond|claim|tell|write|mention|insist|output)\b"
+_EN_DOC = r"(?:document|report|text|page|file|passage|note|content)s?\b"
+_FR_DOC = r"(?:document|rapport|texte|page|fichier|passage|note|contenu)s?\b"
 
 # Ordered: the first rule that matches names the reason. The wording targets the reader of the
 # passage (an assistant), so that a report *about* AI in healthcare never matches.
@@ -72,6 +75,33 @@ RULES: tuple[Rule, ...] = (
         r"\brepon(?:ds|dez|dre) (?:uniquement|seulement|exclusivement|toujours|simplement) (?:par|avec|que|:)",
         r"\bne repon(?:ds|dez|dre) (?:que|qu')",
         r"\b(?:ta|votre) reponse (?:doit|devra) (?:etre|dire|contenir|inclure)\b",
+        # What to say when asked: "When asked about the market, state that…", "Lorsqu'on vous interroge…"
+        rf"\b(?:when|if|whenever) (?:you are |you're )?(?:asked|questioned|queried)\b[^.;\n]{{0,80}}?, {_SAY}",
+        r"\b(?:lorsqu'on|lorsque l'on|quand on|si on|si l'on|des qu'on) (?:vous|te|t') ?(?:interroge|questionne"
+        r"|demande)",
+        r"\b(?:si|quand|lorsque?) (?:tu es|vous etes) (?:interroge|questionne)",
+        # What every summary of the document must say: "Tout résumé de ce document doit mentionner…"
+        rf"\b(?:any|every|all|each) (?:summary|summaries|answer|answers|response|responses|reply|replies)"
+        rf" (?:of|to|about|from|on) (?:this|the present) {_EN_DOC}[^.;\n]{{0,30}}?\b(?:must|should|shall|has to"
+        r"|have to|needs? to)\b",
+        rf"\b(?:tout|toute|chaque|tous les|toutes les) (?:resumes?|reponses?|syntheses?) (?:de|du|sur|a) (?:ce|cet"
+        rf"|cette|ces|la presente?) {_FR_DOC}[^.;\n]{{0,30}}?\b(?:doit|doivent|devra|devront)\b",
+        # Speaking to whoever answers a user: "Tell the user…", "Dites à l'utilisateur…", "Do not tell users…"
+        r"(?:^|[.!?:] |please )(?:tell|inform|remind|convince|assure) (?:the |all |any |your )?users?\b",
+        r"\b(?:do not|don't|never) (?:tell|inform|mention|reveal|disclose|show)\b[^.;\n]{0,40}?\busers?\b",
+        r"\b(?:dis|dites|indiquez|affirmez|expliquez|assurez|cachez|reponds|repondez)(?: a| aux)? (?:l'|les )?"
+        r"utilisat(?:eur|rice)s?\b",
+        r"\bne (?:dites|mentionnez|parlez|revelez|citez) (?:jamais|pas|rien)\b",
+        r"\b(?:always|never) (?:mention|cite|recommend|name|say|state|claim|reveal|disclose)\b",
+        r"\b(?:mentionnez|citez|recommandez|dites|affirmez) (?:toujours|systematiquement)\b",
+        # Say this instead, or word for word: "Instead of answering, reply…", "Recopiez mot pour mot…"
+        rf"\binstead of (?:answering|responding|replying)\b[^.;\n]{{0,40}}?, {_SAY}",
+        r"\bau lieu de repondre\b[^.;\n]{0,40}?, (?:ecris|ecrivez|dis|dites|reponds|repondez|affiche|affichez)\b",
+        r"\b(?:output|print|repeat|copy|write|reproduce)\b[^.;\n]{0,40}?\bverbatim\b",
+        r"\b(?:recopie|recopiez|reproduis|reproduisez|ecris|ecrivez|repete|repetez)\b[^.;\n]{0,40}?"
+        r"\bmot (?:pour|a) mot\b",
+        rf"(?:^|[.!?:] ){_SAY} that\b",
+        r"\brepon(?:ds|dez) (?:que|qu')",
     ),
     _rule(
         "role_marker",
@@ -89,6 +119,15 @@ RULES: tuple[Rule, ...] = (
         r"\ba l'attention (?:de l'|du |des )(?:ia|assistant|modele|chatbot|llm|intelligence artificielle)",
         r"\b(?:note|message) (?:a|pour) (?:l'|les |tout |toute |chaque )?(?:ia|assistant|chatbot|llm)s?\b",
         r"\bsi (?:tu es|vous etes) (?:une? )?(?:ia|assistant|modele|chatbot|llm|intelligence artificielle)\b",
+        # The assistants that read or summarise this text: "AI systems reading this report should…"
+        rf"\b(?:ai(?: system| model| tool)?|llm|language model|assistant|chatbot)s? (?:reading|processing|summari[sz]ing|parsing"
+        rf"|analy[sz]ing|answering from) (?:this|the present) {_EN_DOC}",
+        rf"\b(?:ia|assistants?|modeles? de langage|systemes? d'ia|chatbots?|llms?) qui (?:lisent|lit|liront|lira"
+        rf"|resument|resume|resumeront|analysent|analyse|traitent|traite) (?:ce|cet|cette|ces) {_FR_DOC}",
+        rf"\b(?:the|any|every) (?:ai )?(?:assistant|llm|language model)s? (?:must|should|shall|will|is to|are to)"
+        rf" (?:always |never )?{_SAY}",
+        r"\b(?:l'|tout |chaque )(?:assistant|llm|modele de langage) (?:doit|devra) (?:toujours |jamais )?(?:dire"
+        r"|affirmer|repondre que|indiquer|mentionner|ecrire)\b",
     ),
     _rule(
         "reader_directive",
