@@ -47,6 +47,16 @@ RULES: tuple[Rule, ...] = (
         rf"\b{_FR_VERB}\b{_W}\s+{_FR_RULES} (?:precedentes?|anterieures?|initiales?|ci-dessus|d'origine|recues"
         r"|donnees)\b",
         rf"\b{_FR_VERB} (?:tout )?(?:ce qui precede|ce qu'on (?:t'a|vous a) dit)",
+        # The same in the languages a planted note most often uses besides these two, with a qualifier aimed
+        # at the reader ("el mercado ignora las reglas locales" is prose)
+        r"\b(?:ignora|olvida|omite)\b(?:\s+\w+){0,3}?\s+(?:instrucciones|indicaciones|reglas)\s+(?:anteriores"
+        r"|previas|de arriba|recibidas)\b",
+        r"\b(?:ignora|olvida|omite) (?:todas )?(?:tus|sus) (?:instrucciones|indicaciones|reglas)\b",
+        r"\b(?:ignoriere|ignorieren sie|vergiss|vergessen sie) (?:alle )?(?:vorherigen|vorigen|bisherigen|obigen"
+        r"|deine|ihre) (?:anweisungen|regeln|vorgaben)\b",
+        r"\b(?:ignora|dimentica) (?:tutte )?(?:le )?(?:tue |sue )?(?:istruzioni|indicazioni|regole)"
+        r" (?:precedenti|ricevute|sopra)\b",
+        r"(?:忽略|无视|忘记|忘掉)(?:之前|以上|上述|先前|你的|所有|前面)[^。！\n]{0,8}(?:指令|指示|说明|规则|提示)",
     ),
     _rule(
         "system_prompt",
