@@ -13,7 +13,7 @@ from bot.evidence import Evidence, Scored
 from bot.glossary import known_english, terms_in
 from bot.normalize import figures, fold
 from bot.prompts import NOT_FOUND
-from bot.questions import asks_name, asks_quantity, has_number_word
+from bot.questions import alternatives, asks_name, asks_quantity, has_number_word
 from bot.types import Passage, Withdrawn
 
 # A sentence naming one company, zone or body is withdrawn when, that name taken out, it is closer by more
@@ -317,7 +317,18 @@ def is_echo(answer: str, question: str) -> bool:
 
 
 def echo(text: str, ctx: Context) -> str:
-    return "echo" if is_echo(text, ctx.question) else ""
+    """The answer only repeats the question, unless it picks one of the two things the question offers
+    ('…: Hainan Boao Lecheng or the Greater Bay Area?' -> 'The Greater Bay Area is more restrictive.')."""
+    return "echo" if is_echo(text, ctx.question) and not _picks_one(text, ctx.question) else ""
+
+
+def _picks_one(text: str, question: str) -> bool:
+    offered = alternatives(question)
+    if offered is None:
+        return False
+    said = set(_WORD.findall(fold(MARKER.sub("", text))))
+    holds = [set(words) <= said for words in (_WORD.findall(fold(o)) for o in offered) if words]
+    return len(holds) == 2 and holds.count(True) == 1
 
 
 def quantity(text: str, ctx: Context) -> str:

@@ -136,3 +136,15 @@ def bare_topic(question: str) -> str | None:
     if not topic or re.search(r"\d{4}", topic) or _QUESTION_WORDS.search(topic) or len(topic.split()) > 3:
         return None
     return topic
+
+
+_CHOICE = re.compile(r"((?:[^\s:,;.!?]+\s+){0,5}?[^\s:,;.!?]+)\s+(?:or|ou)\s+((?:[^\s:,;.!?]+\s+){0,5}?[^\s:,;.!?]+)"
+                     r"\s*\?*\s*$", re.IGNORECASE)  # two things of at most six words each, ending the question
+
+
+def alternatives(question: str) -> tuple[str, str] | None:
+    """The two things a question offers to choose between, after its last colon or comma ('Which is more
+    restrictive: Hainan Boao Lecheng or the Greater Bay Area?', 'Quelle zone, Hainan ou la GBA ?'); None
+    for a question offering no choice."""
+    match = _CHOICE.search(question.strip())
+    return (match.group(1).strip(), match.group(2).strip()) if match else None

@@ -171,6 +171,24 @@ def test_an_answer_repeating_the_question_is_an_echo():
     assert answer.refusal == "" and answer.cited == (1,)
 
 
+@pytest.mark.parametrize("question,draft,refusal", [
+    ("Which is more restrictive for foreign AI health firms: Hainan Boao Lecheng or the Greater Bay Area?",
+     "The Greater Bay Area is more restrictive for foreign AI health firms [1].", ""),
+    ("Laquelle est la plus restrictive, Hainan Boao Lecheng ou la Grande Baie ?",
+     "La Grande Baie est la plus restrictive [1].", ""),
+    ("Is Hainan Boao Lecheng or the Greater Bay Area more restrictive?",
+     "The Greater Bay Area is more restrictive [1].", ""),
+    # both things offered, or neither: the question repeated
+    ("Which is more restrictive for foreign AI health firms: Hainan Boao Lecheng or the Greater Bay Area?",
+     "Hainan Boao Lecheng or the Greater Bay Area is more restrictive for foreign AI health firms [1].", "echo"),
+    ("Which is more restrictive for foreign AI health firms: Hainan Boao Lecheng or the Greater Bay Area?",
+     "Which is more restrictive for foreign AI health firms [1].", "echo"),
+])
+def test_an_answer_picking_one_of_two_things_offered_is_no_echo(question, draft, refusal):
+    verdict = verify(draft, question, passages("plus restrictif que Hainan Boao Lecheng"))
+    assert verdict.refusal == refusal, verdict
+
+
 @pytest.mark.parametrize("draft,kept", [
     ("The route that fits is [1].", False),
     ("Le modèle qui convient est [1].", False),
