@@ -205,7 +205,8 @@ def cmd_render(settings: Settings, args) -> int:
     made = build(index.chunks, translate, settings.renderings_path, GENERATORS[RENDERER].sha256, close,
                  progress=lambda note: print(note, file=sys.stderr, flush=True))
     print(f"English renderings in {settings.renderings_path}: {made.reused} lines reused, {made.made} made, "
-          f"{made.kept_french} kept in French (a figure or name was lost).", file=sys.stderr)
+          f"{made.kept_french} kept in French (a figure or name was lost), {made.by_sentence} of them rendered "
+          "sentence by sentence.", file=sys.stderr)
     return 0
 
 

@@ -130,8 +130,8 @@ RULES: tuple[Rule, ...] = (
         r"\b(?:note|message) (?:a|pour) (?:l'|les |tout |toute |chaque )?(?:ia|assistant|chatbot|llm)s?\b",
         r"\bsi (?:tu es|vous etes) (?:une? )?(?:ia|assistant|modele|chatbot|llm|intelligence artificielle)\b",
         # The assistants that read or summarise this text: "AI systems reading this report should…"
-        rf"\b(?:ai(?: system| model| tool)?|llm|language model|assistant|chatbot)s? (?:reading|processing|summari[sz]ing|parsing"
-        rf"|analy[sz]ing|answering from) (?:this|the present) {_EN_DOC}",
+        rf"\b(?:ai(?: system| model| tool)?|llm|language model|assistant|chatbot)s? (?:reading|processing"
+        rf"|summari[sz]ing|parsing|analy[sz]ing|answering from) (?:this|the present) {_EN_DOC}",
         rf"\b(?:ia|assistants?|modeles? de langage|systemes? d'ia|chatbots?|llms?) qui (?:lisent|lit|liront|lira"
         rf"|resument|resume|resumeront|analysent|analyse|traitent|traite) (?:ce|cet|cette|ces) {_FR_DOC}",
         rf"\b(?:the|any|every) (?:ai )?(?:assistant|llm|language model)s? (?:must|should|shall|will|is to|are to)"

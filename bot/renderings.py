@@ -104,7 +104,14 @@ class Renderings:
     model_sha256: str
 
     def line(self, line: str) -> str | None:
-        return self.lines.get(line_key(line, self.model_sha256))
+        """The line's English. A line the model never rendered whole (one sentence loses a name whatever the
+        prompt) has its faithful sentences in English and the others in French; None when none is rendered."""
+        whole = self.lines.get(line_key(line, self.model_sha256))
+        if whole is not None:
+            return whole
+        parts = sentences_of(line)
+        rendered = [self.lines.get(line_key(part, self.model_sha256)) for part in parts] if len(parts) > 1 else []
+        return " ".join(r or part for r, part in zip(rendered, parts)) if any(rendered) else None
 
     def english(self, chunk: Chunk) -> str | None:
         lines = chunk.text.split("\n")
@@ -159,7 +166,8 @@ def _with_terms_in_english(line: str) -> list[dict[str, str]]:
 class Made:
     reused: int
     made: int
-    kept_french: int
+    kept_french: int  # lines with no faithful rendering as a whole
+    by_sentence: int = 0  # of those, lines with some sentences rendered on their own
 
 
 def build(chunks: Iterable[Chunk], translate: Callable[[list[dict[str, str]]], str], path: Path, model_sha256: str,
@@ -167,35 +175,52 @@ def build(chunks: Iterable[Chunk], translate: Callable[[list[dict[str, str]]], s
     """Render every line (and section title) without a faithful rendering in the cache, `translate(messages)`
     being the model and `close(line, rendering)` the embedder's say on their meaning; append each as it is
     made, so a stopped run keeps its work, then keep in the file only what these chunks use. A line with
-    no faithful rendering is not stored (the next run tries it again). The key names the line, the first
-    prompt and the model."""
+    no faithful rendering is not stored (the next run tries it again); its sentences are then rendered and
+    stored one by one, those that fail staying in French. The key names the text, the first prompt and the
+    model."""
     cache = load(path, model_sha256)
     wanted = list(dict.fromkeys(line for c in chunks for line in [c.section, *c.text.split("\n")] if line.strip()))
-    cached = {line: english_wording(r) for line in wanted if (r := cache.line(line)) is not None}
-    good = {line: r for line, r in cached.items() if faithful(line, r) and close(line, r)}
+
+    def cached(text: str) -> str | None:
+        rendering = cache.lines.get(line_key(text, model_sha256))
+        rendering = english_wording(rendering) if rendering is not None else None
+        return rendering if rendering is not None and faithful(text, rendering) and close(text, rendering) else None
+
+    good = {line: r for line in wanted if (r := cached(line)) is not None}
     todo = [line for line in wanted if line not in good]
-    made = kept = 0
+    made = kept = by_sentence = 0
     path.parent.mkdir(parents=True, exist_ok=True)
     torn = path.is_file() and path.stat().st_size and not path.read_bytes().endswith(b"\n")
     with path.open("a", encoding="utf-8") as out:
         if torn:  # a run stopped mid-line: that line is skipped by `load`, the next starts clean
             out.write("\n")
+
+        def store(text: str, rendering: str) -> None:
+            out.write(_record(text, rendering, model_sha256))
+            out.flush()
+            os.fsync(out.fileno())
+            good[text] = rendering
+
         for i, line in enumerate(todo, 1):
             rendering = _render(line, translate, close)
             if rendering is not None:
-                out.write(_record(line, rendering, model_sha256))
-                out.flush()
-                os.fsync(out.fileno())
-                good[line] = rendering
+                store(line, rendering)
                 made += 1
             else:
                 kept += 1
+                parts = sentences_of(line) if len(sentences_of(line)) > 1 else []
+                for part in parts:
+                    rendering = cached(part) or _render(part, translate, close)
+                    if rendering is not None:
+                        store(part, rendering)
+                by_sentence += any(part in good for part in parts)
             progress(f"{i}/{len(todo)} lines")
+    kept_texts = [text for line in wanted for text in ([line] if line in good else sentences_of(line))]
     partial = path.with_name(path.name + ".partial")
-    partial.write_text("".join(_record(line, good[line], model_sha256) for line in wanted if line in good),
-                       encoding="utf-8")
+    partial.write_text("".join(_record(text, good[text], model_sha256) for text in dict.fromkeys(kept_texts)
+                               if text in good), encoding="utf-8")
     os.replace(partial, path)
-    return Made(len(wanted) - len(todo), made, kept)
+    return Made(len(wanted) - len(todo), made, kept, by_sentence)
 
 
 def _record(line: str, rendering: str, model_sha256: str) -> str:

@@ -1,7 +1,7 @@
 """English renderings of the passages: checked line by line, cached, shown to the model for English questions."""
 import json
 
-from bot.chunk import chunk_corpus
+from bot.chunk import chunk_corpus, sentences_of
 from bot.config import ROOT, load_settings
 from bot.ingest import load_corpus
 from bot.models import GENERATORS
@@ -58,6 +58,28 @@ def test_build_stores_faithful_lines_keeps_the_others_in_french_and_reuses_its_w
     assert calls == ["La Chine compte 38 000+ hôpitaux publics."] * 3
 
 
+def test_a_line_never_rendered_whole_gets_its_faithful_sentences_in_english(tmp_path):
+    path = tmp_path / "renderings.jsonl"
+    first = "Deepwise a développé des outils d'IA pour la détection rapide des AVC, utilisés dans les hôpitaux."
+    lost = "De même, les outils de dépistage d'Infervision sont largement déployés."
+    english = {first: "Deepwise developed AI tools for the rapid detection of strokes, used in hospitals.",
+               lost: "Similarly, screening tools are widely deployed."}  # the name is lost, whatever the prompt
+
+    def translate(messages) -> str:
+        line = line_of(messages)
+        return english.get(line, " ".join(english.get(s, s) for s in (first, lost)) if line.startswith(first)
+                           else "Market")
+
+    made = build([chunk(f"{first} {lost}")], translate, path, SHA)
+    assert (made.made, made.kept_french, made.by_sentence) == (1, 1, 1)  # the title whole; the line by sentence
+    renderings = load(path, SHA)
+    assert renderings.english(chunk(f"{first} {lost}")) == f"{english[first]} {lost}"
+    assert renderings.line(lost) is None
+    # kept when the file is rewritten for the same chunks, and read back without asking the model for it
+    again = build([chunk(f"{first} {lost}")], translate, path, SHA)
+    assert again.by_sentence == 1 and load(path, SHA).line(f"{first} {lost}") == f"{english[first]} {lost}"
+
+
 def test_another_model_or_a_torn_file_costs_only_those_renderings(tmp_path):
     path = tmp_path / "renderings.jsonl"
     build([chunk(LINE)], lambda m: GOOD if line_of(m) == LINE else "Market", path, SHA)
@@ -92,7 +114,10 @@ def test_the_committed_renderings_cover_the_report():
     for line in settings.renderings_path.read_text(encoding="utf-8").splitlines():
         assert set(json.loads(line)) == {"key", "text"}
     lines = {line for c in chunks for line in [c.section, *c.text.split("\n")] if line.strip()}
-    unfaithful = [line for line in lines if renderings.line(line) and not faithful(line, renderings.line(line))]
+    # each stored rendering is faithful to its text: a whole line, or a sentence of a line never rendered whole
+    stored = {text: r for line in lines for text in [line, *sentences_of(line)]
+              if (r := renderings.lines.get(line_key(text, renderings.model_sha256))) is not None}
+    unfaithful = [text for text, rendering in stored.items() if not faithful(text, rendering)]
     assert not unfaithful, unfaithful
 
 
