@@ -10,7 +10,7 @@ from bot.binding import (Mention, classes_in, currency_of, expected_unit, mentio
 from bot.chunk import sentences_of
 from bot.cite import MARKER, check_answer, markers, sentence_figures, split_answer
 from bot.evidence import Evidence, Scored
-from bot.glossary import known_english, terms_in
+from bot.glossary import known_english, places_in, terms_in
 from bot.normalize import figures, fold
 from bot.prompts import NOT_FOUND
 from bot.questions import alternatives, asks_name, asks_quantity, has_number_word
@@ -226,9 +226,11 @@ def name_cited(sentence: str, ctx: Context) -> str | Withdrawn:
         return sentence
     body = MARKER.sub("", sentence)
     texts = [p.chunk.text for p in ctx.passages]
-    # Its actors, and the names of several common words a passage gives ('United Imaging Healthcare')
+    # Its actors, the names of several common words a passage gives ('United Imaging Healthcare'), and the
+    # places the report has a term for ('la Grande Baie': what [2] says of Hainan is not said of it)
     actors = [n for n in dict.fromkeys(names_in(body)) if not n.isupper() and not terms_in(n)
               and (specific(n) or len(n.split()) > 1 and any(mentions_name(n, text) for text in texts))]
+    actors += places_in(body)
     for actor in actors:
         naming = {n for n, text in enumerate(texts, 1) if mentions_name(actor, text)}
         if not naming or cited & naming:

@@ -75,6 +75,8 @@ passages note answer reponse question source sources i mr ms dr m mme class clas
 _NO_SUBJECT = frozenset({"Chine", "IA", "alimentés par l'IA", "alimentées par l'IA", "alimenté par l'IA",
                          "alimentée par l'IA", "classe III", "classe II"})
 _EVERYWHERE = ("Chine", "IA")
+# The terms that name a place: said of one, a claim must cite a passage naming it, like a company's.
+_PLACES = ("Grande Baie", "Pékin")
 
 
 def _term(form: str) -> str:
@@ -133,6 +135,13 @@ def terms_in(text: str) -> list[str]:
     return [next(f for f in group if re.search(_term(f), folded))
             for (fr, _, _), group in zip(TERMS, _GROUPS) if fr not in _NO_SUBJECT
             and any(re.search(_term(f), folded) for f in group)]
+
+
+def places_in(text: str) -> list[str]:
+    """The places of the glossary a text names ('the Greater Bay Area' -> 'Grande Baie')."""
+    folded = fold(text)
+    return [fr for (fr, _, _), group in zip(TERMS, _GROUPS)
+            if fr in _PLACES and any(re.search(_term(f), folded) for f in group)]
 
 
 def english_terms(text: str) -> list[tuple[str, str]]:

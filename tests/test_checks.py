@@ -503,3 +503,18 @@ def test_a_sentence_joining_a_company_its_passage_does_not_name_is_withdrawn():
     alone = verify("Ping An Smart Healthcare was a pioneer in smart hospitals [1].", question, ps, evidence)
     assert alone.refusal == "" and alone.cited == (1,)
 
+
+
+def test_a_sentence_about_a_place_the_question_asks_about_cites_a_passage_naming_it():
+    ps = passages("Zone : Grande Baie", "Zone : Hainan Boao Lecheng")
+    evidence = FixedEvidence(ps, {"Bien que plus restrictif": 0.70, "bac à sable": 0.80})
+    question = "Qu'est-ce qui rend la Grande Baie différente de Hainan Boao Lecheng ?"
+    # Hainan's sandbox, said of the Greater Bay Area
+    wrong = verify("La Grande Baie se distingue de Hainan Boao Lecheng par son environnement de bac à sable [2].",
+                   question, ps, evidence)
+    assert wrong.refusal == "misbound_name" and wrong.repair and wrong.repair[0].startswith("[1] «")
+    right = verify("La Grande Baie est plus restrictive que Hainan Boao Lecheng [1].", question, ps, evidence)
+    assert right.refusal == "" and right.cited == (1,)
+    english = verify("The Greater Bay Area is more restrictive than Hainan Boao Lecheng [1].",
+                     "How does the Greater Bay Area differ from Hainan Boao Lecheng?", ps, evidence)
+    assert english.refusal == ""
