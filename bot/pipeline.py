@@ -32,6 +32,7 @@ from bot.rows import rows_text, table_rows
 from bot.sanitize import clean_question, clean_text
 from bot.types import (Answer, Chunk, Citation, Done, Event, Language, Passage, Retrieved, Status, Timings,
                        Token, Turn)
+from bot.vocabulary import unknown_names, vocabulary
 
 
 class Pipeline:
@@ -46,6 +47,9 @@ class Pipeline:
         self.generator = generator
         self.sentence_vectors = SentenceVectors(embedder)  # the checks' passage sentences, kept between questions
         self.figures = report_figures(retriever.index.chunks)  # what a question's figure is checked against
+        chunks = retriever.index.chunks  # and the words its names are looked for in
+        self.vocabulary = vocabulary([*(c.text for c in chunks), *(c.section for c in chunks),
+                                      *(renderings.lines.values() if renderings else ())])
 
     def validate(self, question: str, language: Language) -> str:
         question = question.strip()
@@ -113,6 +117,9 @@ class Pipeline:
 
         if not shown or max(p.similarity for p in clean) < self.settings.min_similarity:
             yield finish(None, "weak_retrieval")
+            return
+        if unknown_names(question, self.vocabulary):  # 'MedAI Shenzhen': nothing the report says is about it
+            yield finish(None, "unknown_name")
             return
 
         read = [self.renderings.english(p.chunk) for p in shown] if self.renderings and language == "en" else []

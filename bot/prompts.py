@@ -129,6 +129,9 @@ REASONS = {
     "wrong_unit": {"fr": "le rapport ne donne pas ce type de chiffre (part, montant ou nombre)",
                    "en": "the report does not give that kind of figure (share, amount or count)"},
     "ungrounded_name": {"fr": "un nom ne figure dans aucun passage", "en": "a name is in no passage"},
+    "unknown_name": {"fr": "la question nomme une entreprise, une personne ou un lieu que le rapport ne mentionne "
+                           "nulle part",
+                     "en": "the question names a company, person or place the report never mentions"},
     "no_person": {"fr": "le rapport ne nomme aucune personne", "en": "the report names no person"},
     "untied": {"fr": "une phrase ne s'appuie sur aucun passage", "en": "a sentence rests on no passage"},
     "empty": {"fr": "la réponse ne contenait que des renvois", "en": "the answer held only references"},

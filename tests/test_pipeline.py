@@ -54,6 +54,28 @@ def test_weak_retrieval_abstains_without_generating(settings):
     assert generator.calls == []
 
 
+@pytest.mark.parametrize("question", [
+    "What does the report say about MedAI Shenzhen's partnership with Ruijin Hospital?",
+    "Le rapport cite-t-il Huawei ou Alibaba Cloud ?",
+    "Is WeDoctor's TCM platform backed by Alibaba?",
+])
+def test_a_question_naming_what_the_report_never_mentions_is_declined_without_generating(settings, question):
+    pipeline, generator = make(settings, "Cette intégration transparente est un point clé du rapport [1].",
+                               min_similarity=-1.0)  # the stand-in embedder finds no passage close
+    answer = pipeline.answer(question)
+    assert answer.abstained and answer.reason == "unknown_name" and generator.calls == []
+
+
+@pytest.mark.parametrize("question", [
+    "Summarize the report's advice for a foreign startup.",  # a first word a dictionary knows
+    "What did Infervision's CEO say about the NMPA?",  # a title, and a company of the report
+    "What does the report say about the Greater Bay Area and Beijing?",  # the report's French names in English
+])
+def test_a_question_naming_only_what_the_report_mentions_reaches_the_model(settings, question):
+    pipeline, generator = make(settings, NOT_FOUND, min_similarity=-1.0)
+    assert pipeline.answer(question).reason != "unknown_name" and generator.calls
+
+
 def test_invented_figure_is_never_shown_as_an_answer(settings):
     pipeline, _ = make(settings, "Le marché atteindra 99,9 milliards en 2030 [1].")
     answer = pipeline.answer(QUESTION)
