@@ -54,6 +54,7 @@ TERMS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("alimentée par l'IA", "AI-powered", ("powered by AI", "AI powered")),
     ("classe III", "class III", ("class-III", "class 3")),  # not "III-class"
     ("classe II", "class II", ("class-II", "class 2")),
+    ("AliHealth", "AliHealth", ("Ali Health", "Alibaba Health")),  # Alibaba's health arm, as investors name it
     ("Chine", "China", ()),
     ("IA", "AI", ()),
 )
@@ -71,10 +72,11 @@ passages note answer reponse question source sources i mr ms dr m mme class clas
 
 # Words that say what something is like, not what a question is about: rendered and kept in English like
 # the other terms, but no subject that a figure or name must be attached to ('the AI-powered market' asks
-# about the market). The country and the field are in every passage.
+# about the market). The country and the field are in every passage. A company's other names (AliHealth)
+# are spellings only: the company stays a name like any other.
 _NO_SUBJECT = frozenset({"Chine", "IA", "alimentés par l'IA", "alimentées par l'IA", "alimenté par l'IA",
-                         "alimentée par l'IA", "classe III", "classe II"})
-_EVERYWHERE = ("Chine", "IA")
+                         "alimentée par l'IA", "classe III", "classe II", "AliHealth"})
+_NOT_TRANSLATED = ("Chine", "IA", "AliHealth")  # in every passage, or a name spelled alike in both languages
 # The terms that name a place: said of one, a claim must cite a passage naming it, like a company's.
 _PLACES = ("Grande Baie", "Pékin")
 
@@ -148,11 +150,11 @@ def english_terms(text: str) -> list[tuple[str, str]]:
     """(French, English) for the report terms a passage uses: shown to the model for English answers."""
     folded = fold(text)
     return [(fr, en) for (fr, en, _), group in zip(TERMS, _GROUPS)
-            if fr not in _EVERYWHERE and re.search(_term(group[0]), folded)]
+            if fr not in _NOT_TRANSLATED and re.search(_term(group[0]), folded)]
 
 
 _LEFT_IN_FRENCH = [(re.compile(_term(fr), re.IGNORECASE), en)
-                   for fr, en, _ in TERMS if fr not in _EVERYWHERE and len(fr) >= 3]
+                   for fr, en, _ in TERMS if fr not in _NOT_TRANSLATED and len(fr) >= 3]
 
 
 def english_wording(text: str) -> str:

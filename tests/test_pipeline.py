@@ -57,7 +57,7 @@ def test_weak_retrieval_abstains_without_generating(settings):
 @pytest.mark.parametrize("question", [
     "What does the report say about MedAI Shenzhen's partnership with Ruijin Hospital?",
     "Le rapport cite-t-il Huawei ou Alibaba Cloud ?",
-    "Is WeDoctor's TCM platform backed by Alibaba?",
+    "Is WeDoctor's TCM platform backed by Huawei?",
 ])
 def test_a_question_naming_what_the_report_never_mentions_is_declined_without_generating(settings, question):
     pipeline, generator = make(settings, "Cette intégration transparente est un point clé du rapport [1].",
@@ -70,6 +70,7 @@ def test_a_question_naming_what_the_report_never_mentions_is_declined_without_ge
     "Summarize the report's advice for a foreign startup.",  # a first word a dictionary knows
     "What did Infervision's CEO say about the NMPA?",  # a title, and a company of the report
     "What does the report say about the Greater Bay Area and Beijing?",  # the report's French names in English
+    "Which Alibaba Health service widens rural access?",  # the report's AliHealth, as investors name it
 ])
 def test_a_question_naming_only_what_the_report_mentions_reaches_the_model(settings, question):
     pipeline, generator = make(settings, NOT_FOUND, min_similarity=-1.0)
