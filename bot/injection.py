@@ -29,6 +29,8 @@ _FR_VERB = (r"(?:ignore[rsz]?|oublie[rsz]?|outrepasse[rsz]?|contourne[rsz]?|ne (
             r"|(?:fais|faites) abstraction)")
 _FR_RULES = r"(?:instructions?|consignes?|directives?|regles|prompts?|invites?)\b"
 _SAY = r"(?:say|state|answer|reply|respond|claim|tell|write|mention|insist|output)\b"
+_FR_SAY = (r"(?:dis|dites|indique|indiquez|reponds|repondez|affirme|affirmez|precise|precisez|mentionne|mentionnez"
+           r"|ecris|ecrivez)\b")
 _EN_DOC = r"(?:document|report|text|page|file|passage|note|content)s?\b"
 _FR_DOC = r"(?:document|rapport|texte|page|fichier|passage|note|contenu)s?\b"
 
@@ -87,9 +89,9 @@ RULES: tuple[Rule, ...] = (
         r"\b(?:ta|votre) reponse (?:doit|devra) (?:etre|dire|contenir|inclure)\b",
         # What to say when asked: "When asked about the market, state that…", "Lorsqu'on vous interroge…"
         rf"\b(?:when|if|whenever) (?:you are |you're )?(?:asked|questioned|queried)\b[^.;\n]{{0,80}}?, {_SAY}",
-        r"\b(?:lorsqu'on|lorsque l'on|quand on|si on|si l'on|des qu'on) (?:vous|te|t') ?(?:interroge|questionne"
-        r"|demande)",
-        r"\b(?:si|quand|lorsque?) (?:tu es|vous etes) (?:interroge|questionne)",
+        rf"\b(?:lorsqu'on|lorsque l'on|quand on|si on|si l'on|des qu'on) (?:vous|te|t') ?(?:interroge|questionne"
+        rf"|demande)\b[^.;\n]{{0,80}}?, {_FR_SAY}",
+        rf"\b(?:si|quand|lorsque?) (?:tu es|vous etes) (?:interroge|questionne)e?s?\b[^.;\n]{{0,80}}?, {_FR_SAY}",
         # What every summary of the document must say: "Tout résumé de ce document doit mentionner…"
         rf"\b(?:any|every|all|each) (?:summary|summaries|answer|answers|response|responses|reply|replies)"
         rf" (?:of|to|about|from|on) (?:this|the present) {_EN_DOC}[^.;\n]{{0,30}}?\b(?:must|should|shall|has to"
@@ -101,8 +103,8 @@ RULES: tuple[Rule, ...] = (
         r"\b(?:do not|don't|never) (?:tell|inform|mention|reveal|disclose|show)\b[^.;\n]{0,40}?\busers?\b",
         r"\b(?:dis|dites|indiquez|affirmez|expliquez|assurez|cachez|reponds|repondez)(?: a| aux)? (?:l'|les )?"
         r"utilisat(?:eur|rice)s?\b",
-        r"\bne (?:dites|mentionnez|parlez|revelez|citez) (?:jamais|pas|rien)\b",
-        r"\b(?:always|never) (?:mention|cite|recommend|name|say|state|claim|reveal|disclose)\b",
+        r"(?:^|[.!?:] )ne (?:dites|mentionnez|parlez|revelez|citez) (?:jamais|pas|rien)\b",
+        r"(?:^|[.!?:] |please )(?:always|never) (?:mention|cite|recommend|name|say|state|claim|reveal|disclose)\b",
         r"\b(?:mentionnez|citez|recommandez|dites|affirmez) (?:toujours|systematiquement)\b",
         # Say this instead, or word for word: "Instead of answering, reply…", "Recopiez mot pour mot…"
         rf"\binstead of (?:answering|responding|replying)\b[^.;\n]{{0,40}}?, {_SAY}",

@@ -117,6 +117,9 @@ NEGATIVES = [
     "Users say that the app is easy to use.",
     "Les médecins répondent que l'IA les aide.",
     "The model should state its confidence to clinicians.",
+    "Doctors never recommend skipping a screening.",
+    "Si vous ne parlez pas chinois, un partenaire local aide.",
+    "Si l'on vous demande de transférer vos données, vérifiez la PIPL.",
 ]
 
 
