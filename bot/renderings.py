@@ -208,12 +208,13 @@ def build(chunks: Iterable[Chunk], translate: Callable[[list[dict[str, str]]], s
                 made += 1
             else:
                 kept += 1
-                parts = sentences_of(line) if len(sentences_of(line)) > 1 else []
-                for part in parts:
-                    rendering = cached(part) or _render(part, translate, close)
-                    if rendering is not None:
+                parts = sentences_of(line)
+                for part in parts if len(parts) > 1 else ():
+                    if (earlier := cached(part)) is not None:
+                        good[part] = earlier
+                    elif (rendering := _render(part, translate, close)) is not None:
                         store(part, rendering)
-                by_sentence += any(part in good for part in parts)
+                by_sentence += len(parts) > 1 and any(part in good for part in parts)
             progress(f"{i}/{len(todo)} lines")
     kept_texts = [text for line in wanted for text in ([line] if line in good else sentences_of(line))]
     partial = path.with_name(path.name + ".partial")
