@@ -28,8 +28,7 @@ def unknown_names(question: str, words: frozenset[str]) -> list[str]:
     for name in names_in(question):
         if not specific(name):
             continue
-        for word in re.split(r"[\s-]+", name):
-            word = re.sub(r"['’]s$", "", word)
+        for word in _WORD.findall(name):  # "Tencent's" is "Tencent" and "s"
             if len(word) < 3 or word.isupper() or fold(word) in words:
                 continue
             if word == first and (zipf_frequency(word.lower(), "en") or zipf_frequency(word.lower(), "fr")):
