@@ -504,7 +504,6 @@ def test_a_sentence_joining_a_company_its_passage_does_not_name_is_withdrawn():
     assert alone.refusal == "" and alone.cited == (1,)
 
 
-
 def test_a_sentence_about_a_place_the_question_asks_about_cites_a_passage_naming_it():
     ps = passages("Zone : Grande Baie", "Zone : Hainan Boao Lecheng")
     evidence = FixedEvidence(ps, {"Bien que plus restrictif": 0.70, "bac à sable": 0.80})
