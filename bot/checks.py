@@ -10,7 +10,7 @@ from bot.binding import (Mention, classes_in, currency_of, expected_unit, mentio
 from bot.chunk import sentences_of
 from bot.cite import MARKER, check_answer, markers, sentence_figures, split_answer
 from bot.evidence import Evidence, Scored
-from bot.glossary import known_english, places_in, terms_in
+from bot.glossary import french_terms, known_english, places_in, terms_in
 from bot.normalize import figures, fold
 from bot.prompts import NOT_FOUND
 from bot.questions import alternatives, asks_name, asks_quantity, has_number_word
@@ -313,9 +313,11 @@ SENTENCE_RULES = (finished, cited_where_said, figure_bound, lower_bound_kept, na
 
 
 def is_echo(answer: str, question: str) -> bool:
-    """True when the answer only repeats the question's words (a figure or a name would be new)."""
+    """True when the answer only repeats the question's words (a figure or a name would be new), the report's
+    words for its terms counted as its own ('budget for DME' repeats 'budget for EMR')."""
     words = _WORD.findall(fold(MARKER.sub("", answer)))
-    return bool(words) and set(words) <= set(_WORD.findall(fold(question)))
+    asked = _WORD.findall(fold(" ".join([question, *french_terms(question)])))
+    return bool(words) and set(words) <= set(asked)
 
 
 def echo(text: str, ctx: Context) -> str:

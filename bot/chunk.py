@@ -10,6 +10,9 @@ from bot.injection import detect
 from bot.types import Block, Chunk, Document
 
 _SENTENCE_END = re.compile(r"(?<=[.!?…])\s+(?=[«\"A-ZÀ-ÖØ-Þ0-9])")
+# A sentence whose first words point back at the one before it.
+_REFERS_BACK = re.compile(r"^(?:\S+\s+){0,3}(?:cela|ceci|celui-ci|celle-ci|ceux-ci|celles-ci|this|these|those)\b",
+                          re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -89,10 +92,18 @@ def _label(text: str) -> str:
 
 
 def _pieces(block: Block, max_chars: int) -> list[str]:
-    """Split one long block at sentence ends; later pieces repeat the bullet label."""
+    """Split one long block at sentence ends; later pieces repeat the bullet label, or when they open on what
+    came before ('Pour surmonter cela, …'), the sentence it refers to: read alone, 'cela' would be anything."""
     label = _label(block.text)
     pieces = split_sentences(block.text, max_chars - len(label))
-    return [pieces[0]] + [f"{label} {p}" if label else p for p in pieces[1:]]
+    later = []
+    for before, piece in zip(pieces, pieces[1:]):
+        if label:
+            piece = f"{label} {piece}"
+        elif _REFERS_BACK.match(piece):
+            piece = f"{split_sentences(before, 0)[-1]} {piece}"
+        later.append(piece)
+    return [pieces[0], *later]
 
 
 def _split_unit(unit: _Unit, max_chars: int) -> list[tuple[tuple[Block, ...], str]]:

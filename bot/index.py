@@ -27,7 +27,8 @@ from bot.ingest import CorpusFile, corpus_hash, files_hash, load_bytes, read_cor
 from bot.types import Chunk
 from bot.vectors import FLAT, HNSW, kind_for, kind_of, measured_recall, stored_vectors, vector_index
 
-FORMAT = 3  # 2: chunks carry their kind; 3: and whether they address an AI assistant
+FORMAT = 4  # 2: chunks carry their kind; 3: and whether they address an AI assistant; 4: a piece opening on
+# the sentence before it ("Pour surmonter cela") carries that sentence
 CHUNKS = "chunks.jsonl"
 VECTORS = "dense.faiss"
 MANIFEST = "manifest.json"

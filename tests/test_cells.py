@@ -23,6 +23,10 @@ def row(text: str = ROW, kind: str = "table_row", n: int = 1) -> Passage:
 def test_the_columns_asked_for():
     assert asked_columns("Quelle stratégie le tableau recommande-t-il face à la pénurie de talents ?") == ("strategie",)
     assert asked_columns("How should a foreign firm handle the data privacy barrier, per the table?") == ("strategie",)
+    # what to do to overcome a barrier is its strategy, however the question is put
+    assert asked_columns("What should foreign firms budget for to deal with fragmented EMR systems?") == (
+        "strategie",)
+    assert asked_columns("Que faut-il prévoir pour surmonter la pénurie de talents ?") == ("strategie",)
     assert asked_columns("Quel problème posent les dossiers médicaux, d'après le tableau ?") == ("defi",)
     assert asked_columns("According to the barriers table, what is the data privacy challenge?") == ("defi",)
     assert asked_columns("Dans le tableau, quel exemple réel illustre la complexité ?") == ("exemple reel",)

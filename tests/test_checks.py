@@ -171,6 +171,16 @@ def test_an_answer_repeating_the_question_is_an_echo():
     assert answer.refusal == "" and answer.cited == (1,)
 
 
+def test_an_answer_repeating_the_question_in_the_reports_terms_is_an_echo():
+    # 'EMR' is the report's 'DME': the draft says nothing the question did not
+    question = "What should foreign firms budget for to deal with fragmented EMR systems?"
+    ps = passages("budgétisez largement pour la normalisation des données")
+    echo = verify("Foreign firms should budget for DME to deal with fragmented EMR systems [1].", question, ps)
+    assert echo.refusal == "echo"
+    answer = verify("Foreign firms should budget for data normalisation [1].", question, ps)
+    assert answer.refusal == ""
+
+
 @pytest.mark.parametrize("question,draft,refusal", [
     ("Which is more restrictive for foreign AI health firms: Hainan Boao Lecheng or the Greater Bay Area?",
      "The Greater Bay Area is more restrictive for foreign AI health firms [1].", ""),

@@ -76,6 +76,21 @@ def test_every_line_of_the_report_is_in_some_chunk():
                 assert sentence in text or sentence in " ".join(c.section for c in chunks())
 
 
+def test_a_piece_opening_on_what_came_before_carries_the_sentence_it_refers_to():
+    overcome = next(c for c in chunks() if "Pour surmonter cela" in c.text)
+    assert overcome.text.startswith("Sans accès à ces corpus richement annotés")
+    opening = "Le marché croît vite dans les grandes villes et dans les provinces côtières. "
+    doc = parse_lines("x.txt", ["# Données", opening + "Les corpus sont incomplets pour les dialectes locaux. "
+                                "Pour surmonter cela, affinez les modèles sur place."])
+    pieces = [c.text for c in chunk_corpus([doc], 130)]
+    assert pieces == [opening + "Les corpus sont incomplets pour les dialectes locaux.",
+                      "Les corpus sont incomplets pour les dialectes locaux. Pour surmonter cela, affinez les modèles "
+                      "sur place."]
+    plain = parse_lines("x.txt", ["# Données", opening + "Les corpus sont incomplets pour les dialectes locaux. "
+                                  "Les hôpitaux pilotes aident à les compléter."])
+    assert [c.text for c in chunk_corpus([plain], 130)][-1] == "Les hôpitaux pilotes aident à les compléter."
+
+
 def test_split_sentences_keeps_whole_sentences():
     text = "Première phrase. Deuxième phrase plus longue. Troisième."
     assert split_sentences(text, 30) == ["Première phrase.", "Deuxième phrase plus longue.", "Troisième."]
