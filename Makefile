@@ -1,5 +1,6 @@
 # make run: install, fetch models, build the index, save the model's reading of each passage, start the app.  make test: the same set-up, then every test.
-# make check: the fast loop, unit tests with stand-in models only (no model, index or browser), under a minute.
+# make check: the fast loop, unit tests with stand-in models only (no model, index or browser), under a minute
+# once the llama.cpp binding is built (its stand-ins patch the binding itself).
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -41,5 +42,5 @@ browser:
 test: setup browser
 	HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 $(BIN)/python -m pytest -ra
 
-check: deps
+check: deps llama
 	HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 $(BIN)/python -m pytest -q -m "not integration and not browser and not slow"

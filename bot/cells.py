@@ -19,8 +19,8 @@ _COLUMNS = {
     "strategie": re.compile(r"\b(?:strateg\w*|recommand\w*|recommend\w*|preconis\w*|advise\w*|conseill\w*"
                             r"|solutions?|how (?:should|can|could|do|does|to)\b.*\b(?:handle|overcom\w*|deal"
                             r"|address|manage|tackle)|comment\b.*\b(?:surmont\w*|gerer|faire face|traiter|aborder"
-                            r"|contourner)|\bto (?:handle|overcome|deal with|address|tackle)|\bpour (?:surmonter|faire face"
-                            r"|gerer|contourner))\b"),
+                            r"|contourner)|\bto (?:handle|overcome|deal with|address|tackle)"
+                            r"|\bpour (?:surmonter|faire face|gerer|contourner))\b"),
     "exemple reel": re.compile(r"\b(?:exemples?|examples?|illustr\w*)\b"),
     "defi": re.compile(r"\b(?:defis?|challenges?|problemes?|problems?|difficult\w*|en quoi consiste)\b"),
 }

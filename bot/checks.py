@@ -42,6 +42,13 @@ _YES = re.compile(r"^\W*(?:yes|oui)\b", re.IGNORECASE)
 # [1]", "comme indiqué dans [2]").
 _UNFINISHED = re.compile(r"\b(?:is|are|was|were|be|the|a|an|est|sont|sera|seront|le|la|les|un|une)\s*$",
                          re.IGNORECASE)
+# The report's words for a forecast, and an answer's (folded: no accents, lower case).
+_FORECAST_STATED = re.compile(r"\b(?:projection|projete\w*|devrai\w*|prevu\w*|prevision\w*|attendu\w*|estime\w*)\b"
+                              r"|\bd['’]ici\b")
+_FORECAST_SAID = re.compile(r"\b(?:project\w*|forecast\w*|expect\w*|predict\w*|estimat\w*|anticipat\w*|should|will"
+                            r"|would|could|may|set to|to reach|outlook|projet\w*|prevu\w*|prevision\w*|prevoi\w*"
+                            r"|devrai\w*|atteindr\w*|attendu\w*|estime\w*|pourrai\w*|sera|seront)\b"
+                            r"|\bby (?:mid-|the end of )?20\d\d\b|\bd['’]ici\b")
 _TITLE = re.compile(r"\b(?:Mr|Mrs|Ms|Dr|Prof|M|Mme|Mlle)\.?\s+([A-Z][\w'’-]+)")
 # A named institution ("Shanghai Hospital", "Peking University", "Hôpital Ruijin"): its name must be the
 # passages' own, even when each of its words is ('Shanghai' and 'hospital' both are).
@@ -149,6 +156,21 @@ def lower_bound_kept(sentence: str, ctx: Context) -> str:
         if written and not _QUALIFIED_BEFORE.search(sentence[max(0, written.start() - 20):written.start()]) \
                 and not sentence[written.end():].startswith("+"):
             sentence = f"{sentence[:written.end()]}+{sentence[written.end():]}"
+    return sentence
+
+
+def forecast_kept(sentence: str, ctx: Context) -> str | Withdrawn:
+    """A figure every cited passage gives as a forecast ('une projection de 16,02 milliards d'ici 2028',
+    'devrait atteindre') is said as one: 'The market was worth US$16.02 billion in 2028' is withdrawn."""
+    body = fold(MARKER.sub("", sentence))
+    if _FORECAST_SAID.search(body) or fragment(sentence, ctx):  # a bare figure is asked again for a sentence
+        return sentence
+    cited = [ctx.passages[n - 1].chunk.text for n in markers(sentence)]
+    for claim in mentions(MARKER.sub("", sentence)):
+        stated = [m for text in cited for s in sentences_of(text) for m in mentions(s)
+                  if m.value == claim.value and m.unit == claim.unit]
+        if stated and all(_FORECAST_STATED.search(fold(m.segment)) for m in stated):
+            return Withdrawn(sentence, "unmarked_forecast", f"{claim.value}: « {stated[0].segment.strip()[:160]} »")
     return sentence
 
 
@@ -305,8 +327,8 @@ def cited_where_said(sentence: str, ctx: Context) -> str:
     return MARKER.sub(f"[{best.n}]", sentence)
 
 
-SENTENCE_RULES = (finished, cited_where_said, figure_bound, lower_bound_kept, names_grounded, name_bound,
-                  name_cited)
+SENTENCE_RULES = (finished, cited_where_said, figure_bound, lower_bound_kept, forecast_kept, names_grounded,
+                  name_bound, name_cited)
 
 
 # --- answer rules: each returns a refusal reason or "" ------------------------------------------------
@@ -414,7 +436,8 @@ def fragment(text: str, ctx: Context) -> str:
     return "fragment" if len(said) < 2 else ""
 
 
-ANSWER_RULES = (person, echo, quantity, named, unit, asked_year, asked_class, premise, fragment)
+# A bare figure ('16,02 [1]') is a fragment before it is a figure of the wrong kind: asked again for a sentence.
+ANSWER_RULES = (person, echo, quantity, named, fragment, unit, asked_year, asked_class, premise)
 
 
 def verify(draft: str, question: str, passages: Sequence[Passage], evidence: Evidence | None = None) -> Verdict:
@@ -443,7 +466,7 @@ def verify(draft: str, question: str, passages: Sequence[Passage], evidence: Evi
             break
         refusal = rule(text, ctx)
     repair = ()
-    if refusal in ("misbound_figure", "unsupported_figure", "other_year", "wrong_unit"):
+    if refusal in ("misbound_figure", "unsupported_figure", "unmarked_forecast", "other_year", "wrong_unit"):
         repair = clauses_for(ctx)
     elif refusal == "misbound_name":
         repair = tuple(dict.fromkeys(w.detail for w in withdrawn if w.reason == "misbound_name"))[:2]
@@ -474,8 +497,8 @@ def disagreements(sentences: list[str], ctx: Context) -> tuple[tuple[int, str, s
 
 
 def _main_reason(withdrawn: list[Withdrawn]) -> str:
-    order = ("misbound_figure", "misbound_name", "unsupported_figure", "ungrounded_name", "untied", "unfinished",
-             "empty")
+    order = ("misbound_figure", "misbound_name", "unsupported_figure", "unmarked_forecast", "ungrounded_name",
+             "untied", "unfinished", "empty")
     reasons = {w.reason for w in withdrawn}
     return next((r for r in order if r in reasons), "")
 

@@ -120,6 +120,8 @@ REASONS = {
     "unsupported_figure": {"fr": "un chiffre ne figure dans aucun passage", "en": "a figure is in no passage"},
     "misbound_figure": {"fr": "le rapport attache ce chiffre à autre chose (une autre année, entreprise ou classe)",
                         "en": "the report attaches that figure to something else (another year, company or class)"},
+    "unmarked_forecast": {"fr": "le rapport donne ce chiffre comme une prévision, la réponse comme un fait",
+                          "en": "the report gives that figure as a forecast, the answer as a fact"},
     "misbound_name": {"fr": "le rapport dit cela d'une autre entreprise, zone ou organisme",
                       "en": "the report says that of another company, zone or body"},
     "other_year": {"fr": "le rapport ne donne pas de chiffre pour l'année demandée",

@@ -6,7 +6,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 from bot.binding import classes_in, mentions_name, names_in, years_in
-from bot.checks import Context, Verdict, named, names_given
+from bot.checks import Context, Verdict, named, names_given, unit
 from bot.chunk import sentences_of
 from bot.cite import MARKER, markers, sentence_figures
 from bot.glossary import terms_in
@@ -23,7 +23,7 @@ from bot.types import Language, Passage
 # checks found stating another year, class or actor, is not quoted over: those are how the questions the
 # report does not answer end.
 QUOTABLE = frozenset({"echo", "fragment", "empty", "unfinished", "untied", "no_cited_sentence", "unsupported_figure",
-                      "no_name", "false_premise"})
+                      "unmarked_forecast", "no_name", "false_premise"})
 # The embedder's cosine between the question and the sentence quoted. Measured on the gold set's questions
 # (each question against every sentence of its shown passages that names all it asks about):
 # the sentences answering a declined answerable question scored 0.61-0.79; the best sentences for the
@@ -181,5 +181,7 @@ def _names_all(sentence: str, ctx: Context) -> bool:
     if ctx.asked_classes and not classes_in(sentence) & ctx.asked_classes:
         return False
     if named(sentence, ctx):  # 'Which group backs…?' is answered by a sentence naming one
+        return False
+    if unit(sentence, ctx):  # a share asked for is not answered by a count
         return False
     return not asks_quantity(ctx.question) or bool(sentence_figures(sentence) - years_in(sentence))

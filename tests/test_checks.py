@@ -162,6 +162,22 @@ def test_a_quantity_question_needs_a_figure_and_a_share_question_a_share():
     assert count.refusal == ""
 
 
+@pytest.mark.parametrize("draft,reason", [
+    ("The market was worth US$16.02 billion in 2028 [1].", "unmarked_forecast"),
+    ("Le marché valait 18,88 milliards de dollars US en 2030 [1].", "unmarked_forecast"),
+    # said as a forecast, or a figure the report states as a fact
+    ("The market is projected to be worth US$16.02 billion by 2028 [1].", ""),
+    ("The market should reach US$18.88 billion by 2030 [1].", ""),
+    ("Le marché devrait atteindre 18,88 milliards de dollars US en 2030 [1].", ""),
+    ("The market was valued at US$1.59 billion in 2023 [1].", ""),
+])
+def test_a_figure_the_report_forecasts_is_said_as_a_forecast(draft, reason):
+    verdict = verify(draft, "How big is the market?", MARKET)
+    assert verdict.refusal == reason, verdict
+    if reason:  # asked again, quoting what the report says
+        assert verdict.repair and any("d'ici" in quote for quote in verdict.repair)
+
+
 def test_an_answer_repeating_the_question_is_an_echo():
     question = "Quelle zone d'innovation de Pékin le rapport cite-t-il pour ses incitations ?"
     ps = passages("Zhongguancun à Pékin")
