@@ -49,16 +49,24 @@ def asked_columns(question: str) -> tuple[str, ...]:
 
 def cell_for(question: str, passages: Sequence[Passage], language: Language, read: Sequence[str | None] = (),
              leads: bool = False) -> Cell | None:
-    """The cells of the first passage, a table row, that the question asks for (in the row's order): when it
-    asks about a table, or the row `leads` the other passages clearly (always, for the whole row). For an
-    English reader, the cells of the row's English rendering (same columns, same order); None when there
-    is none."""
+    """The cells that the question asks for (in the row's order) of the first passage, a table row that `leads`
+    the other passages clearly (always, for the whole row), or of the first table row among the passages when
+    the question asks about a table ('…dans quelles villes le tableau conseille-t-il…' when the row found is
+    fourth). For an English reader, the cells of the row's English rendering (same columns, same order); None
+    when there is none."""
     columns = asked_columns(question)
-    if not columns or not passages or passages[0].chunk.kind != "table_row":
+    if not columns or not passages:
         return None
-    if not (leads or _TABLE.search(fold(question))) or columns == ("*",) and not leads:
+    if columns == ("*",) and not leads:
         return None  # 'Que dit le tableau des barrières ?' asks for the whole table, not its first row
-    row = row_cells(passages[0], language, read[0] if read else None)
+    if leads:
+        n = 1 if passages[0].chunk.kind == "table_row" else 0
+    else:
+        n = next((n for n, p in enumerate(passages, 1) if p.chunk.kind == "table_row"), 0) \
+            if _TABLE.search(fold(question)) else 0
+    if not n:
+        return None
+    row = row_cells(passages[n - 1], language, read[n - 1] if len(read) >= n else None)
     if row is None:
         return None
     picked = range(1, len(row.shown)) if columns == ("*",) else [
@@ -66,7 +74,7 @@ def cell_for(question: str, passages: Sequence[Passage], language: Language, rea
     if not picked:
         return None
     text = "\n".join(labelled(*row.shown[i], language) for i in picked)
-    return Cell(1, row.shown[0][1], text, row.translated)
+    return Cell(n, row.shown[0][1], text, row.translated)
 
 
 @dataclass(frozen=True)

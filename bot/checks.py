@@ -283,14 +283,27 @@ def said_elsewhere(scored: list[Scored], naming: float | None) -> bool:
 
 def attribution(text: str, name: str, evidence: Evidence) -> tuple[list[Scored], float | None]:
     """Every passage sentence by closeness to `text` with `name` taken out, and the closeness of the closest
-    one naming `name` (None when none does)."""
+    one naming `name` (None when none does). A table row's cells are said of the row's label: the Hainan row's
+    'La zone agit comme un environnement de bac à sable' names Hainan."""
     scored = evidence.sentence_scores(re.sub(re.escape(name), " ", text, flags=re.IGNORECASE))
-    return scored, next((s.score for s in scored if mentions_name(name, s.sentence)), None)
+    return scored, next((s.score for s in scored
+                         if mentions_name(name, s.sentence) or mentions_name(name, evidence.heads[s.n - 1])), None)
 
 
 def actors_in(text: str) -> list[str]:
     """The companies, zones and bodies a text names (not acronyms such as laws, not report terms)."""
     return [n for n in dict.fromkeys(names_in(text)) if specific(n) and not n.isupper() and not terms_in(n)]
+
+
+# A French question's inverted subject ('conseille-t-il', 'est-elle') copied into a statement.
+_INVERTED = re.compile(r"\b([^\W\d_]+)-(?:t-)?(?:il|elle|ils|elles|on)\b(?!-)")
+
+
+def declarative(sentence: str, ctx: Context) -> str:
+    """A statement keeps no question's inversion: 'La conformité est-elle si compliquée parce que…' ->
+    'La conformité est si compliquée parce que…' (a question itself is withdrawn by `finished`)."""
+    body = MARKER.sub("", sentence).strip()
+    return sentence if body.endswith("?") else _INVERTED.sub(r"\1", sentence)
 
 
 def finished(sentence: str, ctx: Context) -> str | Withdrawn:
@@ -327,8 +340,8 @@ def cited_where_said(sentence: str, ctx: Context) -> str:
     return MARKER.sub(f"[{best.n}]", sentence)
 
 
-SENTENCE_RULES = (finished, cited_where_said, figure_bound, lower_bound_kept, forecast_kept, names_grounded,
-                  name_bound, name_cited)
+SENTENCE_RULES = (declarative, finished, cited_where_said, figure_bound, lower_bound_kept, forecast_kept,
+                  names_grounded, name_bound, name_cited)
 
 
 # --- answer rules: each returns a refusal reason or "" ------------------------------------------------

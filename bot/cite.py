@@ -18,6 +18,8 @@ _SENTENCE = re.compile(r"(?<=[.!?;])" + "".join(rf"(?<!\b{a}\.)" for a in _ABBRE
 _FINISHED = re.compile(r"(?:[.!?;:»”](?:[ \t]*\[\d+\])*|(?:[ \t]*\[\d+\])+[.!?;:]?)(?=[ \t]*(?:\n|$))"
                        r"|[.!?»”](?:[ \t]*\[\d+\])*(?=\s)")
 _LIST_NUMBER = re.compile(r"^\s*(?:\d{1,2}[.)]|[-*•])\s+")
+# A line the model labels with its passage ('[2] Il a ses chances…'): each sentence of it cites that passage.
+_LINE_LABEL = re.compile(r"(?m)^[ \t]*((?:\[\d+\][ \t]*)+)((?!\[)\S.*?)[ \t]*$")
 
 # A sentence with no figure in common with any passage is attributed by meaning alone only above this
 # (its closeness to the passage or to the passage's closest sentence); below, it is removed.
@@ -65,8 +67,14 @@ def normalize_markers(text: str, n_passages: int) -> tuple[str, int]:
         dropped += len(numbers) - len(valid)
         return match.group(1) + "".join(f"[{n}]" for n in dict.fromkeys(valid)) if valid else ""
 
-    text = _GROUP.sub(rewrite, text)
+    text = _LINE_LABEL.sub(_labelled_line, _GROUP.sub(rewrite, text))
     return _AFTER_STOP.sub(lambda m: m.group(2) + m.group(1), text).strip(), dropped
+
+
+def _labelled_line(match: re.Match) -> str:
+    label = match.group(1).strip()
+    parts = [p.strip() for p in _SENTENCE.split(match.group(2)) if p.strip()]
+    return " ".join(p if MARKER.search(p) else f"{p} {label}" for p in parts)
 
 
 def split_answer(text: str) -> list[str]:
@@ -122,6 +130,9 @@ def check_answer(
     parts = split_answer(text)
     sentences = [s for s in parts if _EMPTY.sub("", MARKER.sub("", s))]
     withdrawn = [Withdrawn(s, "empty") for s in parts if not _EMPTY.sub("", MARKER.sub("", s))]
+    repeated = _repeats(sentences)
+    withdrawn += [Withdrawn(sentences[i], "repeated") for i in repeated]
+    sentences = [s for i, s in enumerate(sentences) if i not in repeated]
     removed = len(parts) - len(sentences)
     held = [set(figures(p.chunk.text)) for p in passages]
     everywhere = set().union(*held) if held else set()
@@ -165,6 +176,20 @@ def check_answer(
     cited_numbers = tuple(dict.fromkeys(n for s in kept for n in markers(s)))
     return Checked(final, cited_numbers, dropped, tuple(dict.fromkeys(unsupported)), attributed, removed,
                    tuple(withdrawn))
+
+
+def _repeats(sentences: Sequence[str]) -> set[int]:
+    """The sentences saying nothing an earlier one did not (every word of theirs is in it): a model going
+    over its passages one by one writes the same sentence under each."""
+    said: list[set[str]] = []
+    found = set()
+    for i, sentence in enumerate(sentences):
+        words = set(re.findall(r"[^\W_]+", fold(_LIST_NUMBER.sub("", MARKER.sub("", sentence)))))
+        if len(words) >= 3 and any(words <= earlier for earlier in said):
+            found.add(i)
+        else:
+            said.append(words)
+    return found
 
 
 def _stem(word: str) -> str:

@@ -64,6 +64,9 @@ class Evidence:
         self._sentence_vectors = embedder.embed_documents if sentence_vectors is None else sentence_vectors
         self.sentences = [(n, s) for n, p in enumerate(passages, 1) for s in sentences_of(p.chunk.text)]
         self.sentences += [(n, s) for n, text in enumerate(renderings, 1) if text for s in sentences_of(text)]
+        # Each passage's row label when it is a table row ('Zone : Hainan Boao Lecheng'): what each of its
+        # cells is said of
+        self.heads = [p.chunk.text.partition("\n")[0] if p.chunk.kind == "table_row" else "" for p in passages]
         # Each passage's words, in the report's language and in the one the model read
         self.texts = [p.chunk.text + "\n" + ((renderings[i] if i < len(renderings) else None) or "")
                       for i, p in enumerate(passages)]

@@ -129,8 +129,9 @@ class Pipeline:
             yield finish(Verdict(settled_text(settled, language), tuple(dict.fromkeys(cited)), "", (), 0, ()))
             return
 
-        cell = cell_for(question, shown, language, read, leads=len(shown) == 1)
-        if cell:  # one column of the table row retrieved first: the cell itself
+        # One column of a table row (not for an overview question: a whole table is answered row by row)
+        cell = cell_for(question, shown, language, read, leads=len(shown) == 1) if not table else None
+        if cell:  # the cell itself
             yield finish(Verdict(cell_text(cell, language), (cell.n,), "", (), 0, ()))
             return
 

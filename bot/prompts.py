@@ -135,6 +135,7 @@ REASONS = {
                            "nulle part",
                      "en": "the question names a company, person or place the report never mentions"},
     "no_person": {"fr": "le rapport ne nomme aucune personne", "en": "the report names no person"},
+    "repeated": {"fr": "une phrase répétait une phrase précédente", "en": "a sentence repeated an earlier one"},
     "untied": {"fr": "une phrase ne s'appuie sur aucun passage", "en": "a sentence rests on no passage"},
     "empty": {"fr": "la réponse ne contenait que des renvois", "en": "the answer held only references"},
     "unfinished": {"fr": "une phrase de la réponse s'arrêtait avant de rien dire",

@@ -17,8 +17,8 @@ def is_follow_up(question: str) -> bool:
     return len(words) <= 4 or bool(_STARTS.match(question) or _POINTS_BACK.search(question))
 
 
-_QUANTITY = re.compile(r"\b(how many|how much|combien|quelle part|what share|what percentage|quel pourcentage)\b",
-                       re.IGNORECASE)
+_QUANTITY = re.compile(r"\b(how many|how much|combien|quelle part|what share|what percentage|quel pourcentage"
+                       r"|quel montant|quelle somme|what amount|which amount|what sum)\b", re.IGNORECASE)
 _REVENUE = re.compile(r"\b(chiffre d'affaires|revenues?|turnover)\b", re.IGNORECASE)
 # 'Quel est le chiffre d'affaires de la société qui…', 'What was the revenue of the firm which…': the figure
 _REVENUE_ASKED = re.compile(r"\b(?:what(?:'s|\s+(?:is|was|were|are|will be))|quel(?:le)?\s+(?:est|était|etait"

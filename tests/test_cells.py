@@ -57,11 +57,16 @@ def test_the_cell_of_the_first_row_in_the_readers_language():
     assert both and [line.split(" : ")[0] for line in both.text.split("\n")] == ["Défi", "Stratégie"]
 
 
-def test_only_a_table_row_retrieved_first_and_named_or_leading_answers():
+def test_only_a_table_row_leading_or_asked_about_as_a_table_answers():
     question = "What strategy does the report recommend for regulatory complexity?"  # no 'table' in it
     assert cell_for(question, [row(), row(n=2)], "fr") is None  # the row does not lead: left to the model
     assert cell_for(question, [row()], "fr", leads=True) is not None
-    assert cell_for("Quelle stratégie le tableau recommande-t-il ?", [row(kind="text"), row(n=2)], "fr") is None
+    assert cell_for(question, [row(kind="text"), row(n=2)], "fr") is None
+    # a question about the table is answered by the closest of its rows found, though a text passage comes first
+    cell = cell_for("Quelle stratégie le tableau recommande-t-il ?", [row(kind="text"), row(n=2)], "fr")
+    assert cell and cell.n == 2 and cell.text.startswith("Stratégie : Les entreprises étrangères")
+    assert cell_for("Quelle stratégie le tableau recommande-t-il ?", [row(kind="text"), row(kind="text", n=2)],
+                    "fr") is None
     assert cell_for("Quelle stratégie le tableau recommande-t-il ?", [row("Type : x\nune ligne sans libellé")],
                     "fr") is None
 

@@ -308,6 +308,7 @@ class FixedEvidence:
     def __init__(self, ps, scores: dict[str, float]):
         self.ps, self.scores = ps, scores
         self.texts = [p.chunk.text for p in ps]
+        self.heads = [p.chunk.text.partition("\n")[0] if p.chunk.kind == "table_row" else "" for p in ps]
 
     def passage_scores(self, sentences):
         return [[0.9] * len(self.ps) for _ in sentences]
@@ -504,6 +505,14 @@ def test_revenue_in_a_question_asks_for_a_figure_only_when_nothing_else_is_asked
     assert asks_quantity(question) is asks
 
 
+def test_an_amount_asked_for_is_answered_by_a_figure_only():
+    question = "Quel montant de subventions publiques le plan Healthy China 2030 réserve-t-il aux projets d'IA ?"
+    assert asks_quantity(question) and asks_quantity("What amount of subsidies does the plan set aside?")
+    verdict = verify("Le plan Healthy China 2030 priorise l'IA pour s'attaquer aux maladies chroniques [1].", question,
+                     passages("Initiative Healthy China 2030"))
+    assert verdict.refusal == "no_figure"
+
+
 def test_a_sentence_about_the_company_asked_for_cites_a_passage_naming_it():
     ps = passages("Deepwise, par exemple", "particulièrement attrayante dans les villes de niveau 2")
     evidence = FixedEvidence(ps, {"Deepwise, par exemple": 0.55, "villes de niveau 2": 0.70})
@@ -530,6 +539,22 @@ def test_a_sentence_joining_a_company_its_passage_does_not_name_is_withdrawn():
     assert alone.refusal == "" and alone.cited == (1,)
 
 
+def test_a_table_row_cell_is_said_of_the_row_it_belongs_to():
+    # The Hainan row's description does not repeat the zone's name: its row label gives it
+    ps = passages("Zone : Hainan Boao Lecheng")
+    evidence = FixedEvidence(ps, {"bac à sable": 0.80, "Zone : Hainan": 0.30})
+    question = "According to the fast-track entry table, what can a foreign AI health firm build up in Hainan?"
+    verdict = verify("A foreign AI health firm can build up clinical validation and commercial traction in the "
+                     "Hainan Boao Lecheng sandbox [1].", question, ps, evidence)
+    assert verdict.refusal == "" and verdict.cited == (1,)
+    # A row's label names no company its cells do not: Yitu's clause said of Philips is still withdrawn
+    ps = PRIVACY_AND_EMR
+    evidence = FixedEvidence(ps, {"Philips a localisé": 0.80, "Yitu Technology a abordé": 0.50})
+    wrong = verify("Yitu Technology a établi des centres de traitement de données sécurisés [2].",
+                   "Quelle entreprise a établi des centres de traitement de données sécurisés ?", ps, evidence)
+    assert wrong.refusal == "misbound_name"
+
+
 def test_a_sentence_about_a_place_the_question_asks_about_cites_a_passage_naming_it():
     ps = passages("Zone : Grande Baie", "Zone : Hainan Boao Lecheng")
     evidence = FixedEvidence(ps, {"Bien que plus restrictif": 0.70, "bac à sable": 0.80})
@@ -543,3 +568,15 @@ def test_a_sentence_about_a_place_the_question_asks_about_cites_a_passage_naming
     english = verify("The Greater Bay Area is more restrictive than Hainan Boao Lecheng [1].",
                      "How does the Greater Bay Area differ from Hainan Boao Lecheng?", ps, evidence)
     assert english.refusal == ""
+
+
+def test_a_statement_keeps_no_inversion_copied_from_the_question():
+    question = "Selon le tableau, pourquoi la conformité réglementaire est-elle si compliquée pour l'IA médicale ?"
+    draft = ("La conformité réglementaire est-elle si compliquée pour l'IA médicale parce que les pilotes régionaux, "
+             "les autorisations de la NMPA et la surveillance parallèle créent un environnement en couches [1].")
+    verdict = verify(draft, question, passages("Complexité réglementaire"))
+    assert verdict.refusal == "" and verdict.text.startswith(
+        "La conformité réglementaire est si compliquée pour l'IA médicale parce que"), verdict
+    advice = verify("Le tableau conseille-t-il de cibler les hôpitaux de niveau 3 à Shanghai [1].",
+                    "Quelles villes le tableau conseille-t-il de cibler ?", passages("Plan pour l'ingénierie"))
+    assert advice.text.startswith("Le tableau conseille de cibler"), advice

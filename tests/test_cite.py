@@ -109,3 +109,16 @@ def test_a_draft_stopped_by_the_token_limit_loses_its_cut_sentence_only():
     assert without_cut_sentence("Un ratio de 3.5 ans [1]. Puis") == "Un ratio de 3.5 ans [1]."  # 3.5 ends nothing
     assert without_cut_sentence("Rien de fini ici") == "Rien de fini ici"  # for the checks to judge
     assert without_cut_sentence("Il dit « oui ». Et puis") == "Il dit « oui »."
+
+
+def test_a_line_labelled_with_its_passage_cites_it_and_a_repeated_sentence_is_said_once():
+    draft = ("[2] Oui, Ali Health domine la télémédecine rurale. JD Health aussi.\n"
+             "[3] Ali Health domine la télémédecine rurale.\n"
+             "[1] Oui, Ali Health domine la télémédecine rurale. JD Health aussi.")
+    checked = check_answer(draft, P)
+    assert checked.text == "Oui, Ali Health domine la télémédecine rurale [2].\nJD Health aussi [2]."
+    assert [w.reason for w in checked.withdrawn] == ["repeated"] * 3
+    # Sentences sharing words but each saying something of its own stay
+    both = check_answer("Ali Health domine la télémédecine rurale [2]. JD Health domine la télémédecine rurale [2].", P)
+    assert both.withdrawn == ()
+    assert normalize_markers("[2] [3]", 3)[0] == "[2] [3]"
