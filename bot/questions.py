@@ -42,9 +42,10 @@ def asks_quantity(question: str) -> bool:
 
 # 'Which groups of patients…' asks for no name: a group, unless it is 'of' or 'de' something.
 _NAME_ASKED = re.compile(
-    r"\b(?:quel(?:le)?s? (?:groupes?(?!\s+d[e'’])|(?:entreprise|soci[ée]t[ée]|firme|compagnie|plateforme|acteur"
-    r"|organisme|r[ée]gulateur|start-?up)s?)|(?:which|what) (?:groups?(?!\s+of)|(?:compan(?:y|ies)|firm|platform"
-    r"|player|organi[sz]ation|regulator|start-?up)s?)|who (?:backs|supports|developed|built|obtained|runs|owns"
+    r"\b(?:quel(?:le)?s? (?:grand(?:e)?s? )?(?:groupes?(?!\s+d[e'’])|(?:entreprise|soci[ée]t[ée]|firme|compagnie"
+    r"|plateforme|acteur|organisme|r[ée]gulateur|start-?up|multinationale)s?)|(?:which|what) (?:groups?(?!\s+of)"
+    r"|(?:[\w'-]+ )?(?:compan(?:y|ies)|firm|platform|player|organi[sz]ation|regulator|start-?up|corporation"
+    r"|multinational)s?)|who (?:backs|supports|developed|built|obtained|runs|owns"
     r"|invested|set up)|(?:has|have|did|does|is) (?:any ?one|anybody|any (?:compan(?:y|ies)|firm|player)s?)"
     r"|quelqu'un|(?:une|des|certaines) (?:entreprises?|soci[ée]t[ée]s?) (?:a|ont)-t-(?:elle|elles)"
     r"|(?:une|des|certaines) (?:entreprises?|soci[ée]t[ée]s?) ont-elles)\b", re.IGNORECASE)

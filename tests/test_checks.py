@@ -447,6 +447,9 @@ def test_an_exact_count_is_left_as_written():
     ("Une entreprise a-t-elle déjà résolu ce problème ?", True),
     ("Quelqu'un a-t-il réglé le problème des dossiers disparates ?", True),
     ("Has the market grown since 2023?", False),
+    ("Which non-Chinese corporations does the report name, and what is each doing in China?", True),
+    ("Quelles grandes multinationales le rapport cite-t-il ?", True),
+    ("What kind of companies should a foreign firm partner with?", False),
 ])
 def test_a_question_asking_for_a_company_is_told_from_one_asking_for_a_kind_of_patient(question, asks):
     from bot.questions import asks_name
