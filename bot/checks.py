@@ -295,6 +295,12 @@ def actors_in(text: str) -> list[str]:
     return [n for n in dict.fromkeys(names_in(text)) if specific(n) and not n.isupper() and not terms_in(n)]
 
 
+# A draft saying in its own words that the passages do not hold the answer (folded).
+_SAYS_ABSENT = re.compile(r"\b(?:(?:is|are) not (?:mentioned|stated|specified|given|provided|discussed)"
+                          r"|(?:does|do) not (?:mention|specify|provide|discuss)|no information (?:on|about|is)"
+                          r"|n'(?:est|sont) pas (?:mentionne|precise|indique|donne|fourni|aborde)"
+                          r"|ne (?:mentionne|precise|fournit|donne|aborde)(?:nt)? pas|aucune information)")
+_DURATION = re.compile(r"\d\s*(?:mois|months?|ans|annees|years?|semaines|weeks?|jours|days?)\b")
 # A French question's inverted subject ('conseille-t-il', 'est-elle') copied into a statement.
 _INVERTED = re.compile(r"\b([^\W\d_]+)-(?:t-)?(?:il|elle|ils|elles|on)\b(?!-)")
 
@@ -394,11 +400,15 @@ def names_given(text: str) -> list[str]:
 
 
 def unit(text: str, ctx: Context) -> str:
-    """A share question needs a share, an amount question an amount (a count does not answer either)."""
+    """A share question needs a share, an amount question an amount (a count does not answer either), and a
+    question asking how many months a figure of months ('92 dispositifs' is no delay)."""
     wanted = expected_unit(ctx.question)
-    if wanted not in ("share", "amount"):
+    if wanted not in ("share", "amount", "duration"):
         return ""
-    claims = mentions(MARKER.sub("", text))
+    body = MARKER.sub("", text)
+    claims = mentions(body)
+    if wanted == "duration":
+        return "" if not claims or _DURATION.search(fold(body)) else "wrong_unit"
     return "" if not claims or any(c.unit == wanted for c in claims) else "wrong_unit"
 
 
@@ -456,7 +466,7 @@ ANSWER_RULES = (person, echo, quantity, named, fragment, unit, asked_year, asked
 def verify(draft: str, question: str, passages: Sequence[Passage], evidence: Evidence | None = None) -> Verdict:
     """Run every rule in order over a draft answer."""
     body = draft.replace(NOT_FOUND, "").strip()
-    if not body:
+    if not body or _SAYS_ABSENT.search(fold(body)):  # the model's own 'the passage does not mention it'
         return Verdict("", (), "not_found", (), 0, ())
     checked = check_answer(body, passages, evidence.passage_scores if evidence else None,
                            evidence.texts if evidence else [p.chunk.text for p in passages])

@@ -583,3 +583,23 @@ def test_a_statement_keeps_no_inversion_copied_from_the_question():
     advice = verify("Le tableau conseille-t-il de cibler les hôpitaux de niveau 3 à Shanghai [1].",
                     "Quelles villes le tableau conseille-t-il de cibler ?", passages("Plan pour l'ingénierie"))
     assert advice.text.startswith("Le tableau conseille de cibler"), advice
+
+
+@pytest.mark.parametrize("draft", [
+    "The NMPA's AI device approvals are not mentioned in the given passage [1]. The passage only discusses the "
+    "approval of AI-powered Class III medical devices by the NMPA [1].",
+    "Le passage ne mentionne pas la FDA [1]. Il indique que 92 dispositifs avaient été approuvés [1].",
+])
+def test_a_draft_saying_the_passages_do_not_hold_the_answer_declines(draft):
+    question = "How do the NMPA's AI device approvals compare with those of the US FDA?"
+    verdict = verify(draft, question, DEVICES)
+    assert verdict.refusal == "not_found" and verdict.text == ""
+
+
+def test_a_question_asking_how_many_months_is_not_answered_by_a_count():
+    question = "Combien de mois faut-il prévoir pour une homologation complète auprès de la NMPA ?"
+    verdict = verify("92 dispositifs médicaux de classe III avaient été approuvés par la NMPA [1].", question, DEVICES)
+    assert verdict.refusal == "wrong_unit"
+    count = verify("92 dispositifs médicaux de classe III avaient été approuvés par la NMPA [1].",
+                   "Combien de dispositifs de classe III la NMPA avait-elle approuvés ?", DEVICES)
+    assert count.refusal == ""
