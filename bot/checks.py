@@ -301,8 +301,9 @@ _SAYS_ABSENT = re.compile(r"\b(?:(?:is|are) not (?:mentioned|stated|specified|gi
                           r"|n'(?:est|sont) pas (?:mentionne|precise|indique|donne|fourni|aborde)"
                           r"|ne (?:mentionne|precise|fournit|donne|aborde)(?:nt)? pas|aucune information)")
 _DURATION = re.compile(r"\d\s*(?:mois|months?|ans|annees|years?|semaines|weeks?|jours|days?)\b")
-# A French question's inverted subject ('conseille-t-il', 'est-elle') copied into a statement.
-_INVERTED = re.compile(r"\b([^\W\d_]+)-(?:t-)?(?:il|elle|ils|elles|on)\b(?!-)")
+# A French question's inverted subject ('conseille-t-il', 'est-elle') copied into a statement ('-on' only
+# after '-t-': 'hands-on' is English).
+_INVERTED = re.compile(r"\b([^\W\d_]+)-(?:t-(?:il|elle|ils|elles|on)|il|elle|ils|elles)\b(?!-)")
 
 
 def declarative(sentence: str, ctx: Context) -> str:

@@ -583,6 +583,9 @@ def test_a_statement_keeps_no_inversion_copied_from_the_question():
     advice = verify("Le tableau conseille-t-il de cibler les hôpitaux de niveau 3 à Shanghai [1].",
                     "Quelles villes le tableau conseille-t-il de cibler ?", passages("Plan pour l'ingénierie"))
     assert advice.text.startswith("Le tableau conseille de cibler"), advice
+    english = verify("Tencent offers a hands-on, plug-and-play add-on in more than 100 hospitals [1].",
+                     "What does Tencent offer?", passages("plus de 100 hôpitaux"))
+    assert "hands-on" in english.text and "add-on" in english.text, english
 
 
 @pytest.mark.parametrize("draft", [
