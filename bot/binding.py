@@ -13,6 +13,7 @@ from bot.normalize import fold, normalize_numbers
 # A label: "niveau 3", "tier-2", "classe III". A duration is only ever asked for ("combien de mois"): the
 # report states none.
 Unit = Literal["share", "amount", "count", "label", "duration"]
+DURATION_WORDS = r"mois|months?|ans|annees|years?|semaines|weeks?|jours|days?"  # folded
 
 # Years in any script: "2030", "d'ici 2030", "by 2030", "2030年" (a CJK character is a word character,
 # so \b would not see the year's end there).
@@ -189,8 +190,8 @@ def expected_unit(question: str) -> Unit | None:
     if re.search(r"\b(?:how much|revenue|turnover|chiffre d'affaires|worth|valeur|value|valorisation|taille|size|"
                  r"combien (?:vaut|pese|coute|rapporte)|market size|montant|amount|funding|financement)\b", q):
         return "amount"
-    if re.search(r"\b(?:how long|combien de temps|(?:how many|combien d[e']|nombre d[e'])\s*(?:mois|months?|ans"
-                 r"|annees|years?|semaines|weeks?|jours|days?)\b)", q):
+    if re.search(rf"\b(?:how long|combien de temps|(?:how many|combien d[e']|nombre d[e'])\s*(?:{DURATION_WORDS})\b)",
+                 q):
         return "duration"
     if re.search(r"\b(?:how many|combien d[e']|nombre d[e'])", q):
         return "count"

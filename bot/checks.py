@@ -5,8 +5,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bot.binding import (Mention, classes_in, currency_of, expected_unit, mentions, mentions_name, names_in, rare,
-                         specific, subjects_in, years_in)
+from bot.binding import (DURATION_WORDS, Mention, classes_in, currency_of, expected_unit, mentions, mentions_name,
+                         names_in, rare, specific, subjects_in, years_in)
 from bot.chunk import sentences_of
 from bot.cite import MARKER, check_answer, markers, sentence_figures, split_answer
 from bot.evidence import Evidence, Scored
@@ -101,8 +101,7 @@ def figure_bound(sentence: str, ctx: Context) -> str | Withdrawn:
     attach it to: the same year (2028 is not 2030), class (II is not III), every name and report term
     the question asks about (JD Health, telemedicine) and one of the names the sentence gives."""
     body = MARKER.sub("", sentence)
-    cited = [ctx.passages[n - 1].chunk.text for n in markers(sentence)]
-    stated = [m for text in cited for s in sentences_of(text) for m in mentions(s)]
+    stated = _cited_mentions(sentence, ctx)
     names = [n for n in names_in(body) if specific(n)]
     classes = classes_in(body) or ctx.asked_classes
     for claim in mentions(body):
@@ -141,15 +140,19 @@ def _fits(stated: Mention, years, classes, subjects: Sequence[str], names: Seque
     return not names or any(mentions_name(n, stated.sentence) for n in names)
 
 
+def _cited_mentions(sentence: str, ctx: Context) -> list[Mention]:
+    """Every figure the passages a sentence cites state, sentence by sentence."""
+    return [m for n in markers(sentence) for s in sentences_of(ctx.passages[n - 1].chunk.text) for m in mentions(s)]
+
+
 def lower_bound_kept(sentence: str, ctx: Context) -> str:
     """A count the cited passage gives as a lower bound ('plus de 100 hôpitaux', '38 000+') keeps it: the
     answer's bare '100 hospitals' becomes '100+ hospitals'."""
-    cited = [ctx.passages[n - 1].chunk.text for n in markers(sentence)]
+    cited = _cited_mentions(sentence, ctx)
     for claim in mentions(MARKER.sub("", sentence)):
         if claim.unit != "count":
             continue
-        stated = [m for text in cited for s in sentences_of(text) for m in mentions(s)
-                  if m.value == claim.value and m.unit == "count"]
+        stated = [m for m in cited if m.value == claim.value and m.unit == "count"]
         if not stated or not all(_lower_bound(m.sentence, m.value) for m in stated):
             continue
         written = _written(sentence, claim.value)
@@ -165,10 +168,9 @@ def forecast_kept(sentence: str, ctx: Context) -> str | Withdrawn:
     body = fold(MARKER.sub("", sentence))
     if _FORECAST_SAID.search(body) or fragment(sentence, ctx):  # a bare figure is asked again for a sentence
         return sentence
-    cited = [ctx.passages[n - 1].chunk.text for n in markers(sentence)]
+    cited = _cited_mentions(sentence, ctx)
     for claim in mentions(MARKER.sub("", sentence)):
-        stated = [m for text in cited for s in sentences_of(text) for m in mentions(s)
-                  if m.value == claim.value and m.unit == claim.unit]
+        stated = [m for m in cited if m.value == claim.value and m.unit == claim.unit]
         if stated and all(_FORECAST_STATED.search(fold(m.segment)) for m in stated):
             return Withdrawn(sentence, "unmarked_forecast", f"{claim.value}: « {stated[0].segment.strip()[:160]} »")
     return sentence
@@ -300,7 +302,7 @@ _SAYS_ABSENT = re.compile(r"\b(?:(?:is|are) not (?:mentioned|stated|specified|gi
                           r"|(?:does|do) not (?:mention|specify|provide|discuss)|no information (?:on|about|is)"
                           r"|n'(?:est|sont) pas (?:mentionne|precise|indique|donne|fourni|aborde)"
                           r"|ne (?:mentionne|precise|fournit|donne|aborde)(?:nt)? pas|aucune information)")
-_DURATION = re.compile(r"\d\s*(?:mois|months?|ans|annees|years?|semaines|weeks?|jours|days?)\b")
+_DURATION = re.compile(rf"\d\s*(?:{DURATION_WORDS})\b")
 # A French question's inverted subject ('conseille-t-il', 'est-elle') copied into a statement ('-on' only
 # after '-t-': 'hands-on' is English).
 _INVERTED = re.compile(r"\b([^\W\d_]+)-(?:t-(?:il|elle|ils|elles|on)|il|elle|ils|elles)\b(?!-)")
